@@ -1,0 +1,65 @@
+/**
+ * The one registry of error codes. Server, SDK and CLI share it: a code is a
+ * stable string, `status` is its HTTP status, `fix` is one line that says what to do.
+ */
+export const ERROR_CODES = {
+  MISSING_API_KEY: {
+    status: 401,
+    fix: 'Send your key as "Authorization: Bearer rk_…" or "X-API-Key".',
+  },
+  INVALID_API_KEY: {
+    status: 401,
+    fix: 'Check the key for typos; keys start with rk_ (app) or rp_ (partner).',
+  },
+  API_KEY_EXPIRED: {
+    status: 401,
+    fix: 'The key has expired; create a new one and update your backend.',
+  },
+  API_KEY_REVOKED: {
+    status: 401,
+    fix: 'The key was revoked by an org admin; create a new one and update your backend.',
+  },
+  WRONG_KEY_KIND: {
+    status: 403,
+    fix: 'Use an app key (rk_) to mint session tokens and a partner key (rp_) for partner operations.',
+  },
+  INVALID_TOKEN: { status: 401, fix: 'Mint a new session token from your backend.' },
+  TOKEN_EXPIRED: { status: 401, fix: 'The session token has expired; mint a new one.' },
+  INVALID_REQUEST: { status: 400, fix: 'Fix the named field and send the request again.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    fix: 'Send the body as JSON with "Content-Type: application/json".',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, fix: 'Send a smaller request body.' },
+  HEADERS_TOO_LARGE: { status: 431, fix: 'Send smaller request headers.' },
+  RATE_LIMITED: {
+    status: 429,
+    fix: 'Slow down and retry after the number of seconds in Retry-After.',
+  },
+  NOT_FOUND: { status: 404, fix: 'Check the id or path.' },
+  METHOD_NOT_ALLOWED: { status: 405, fix: 'Check the HTTP method for this path in /docs.' },
+  CONFLICT: { status: 409, fix: 'Pick another value; this one is taken.' },
+  UNAVAILABLE: { status: 503, fix: 'The service cannot reach its database; retry shortly.' },
+  INTERNAL_ERROR: {
+    status: 500,
+    fix: 'Retry; if it persists, report the request id to the operator.',
+  },
+} as const satisfies Record<string, { status: number; fix: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The JSON body of every error response. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; requestId: string; docs: string };
+}
+
+export const DOCS_BASE = 'https://latchkey.dev/docs/errors#';
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** The fix line for a code, for CLIs and SDK messages. */
+export function errorFix(code: ErrorCode): string {
+  return ERROR_CODES[code].fix;
+}

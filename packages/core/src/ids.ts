@@ -1,0 +1,17 @@
+import { encodeBase62, randomBase62 } from './base62.js';
+
+export type IdPrefix = 'org' | 'key' | 'tok' | 'req' | 'evt' | 'sig' | 'usr';
+
+/**
+ * A prefixed, time-sortable id: `key_` + 8 base62 of milliseconds + 14 random base62.
+ *
+ * @example
+ * newId('key') // "key_0QbX3l2m7Yq9TzR8xW1cVb"
+ */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  return `${prefix}_${encodeBase62(BigInt(now), 8)}${randomBase62(14)}`;
+}
+
+export function isId(prefix: IdPrefix, text: unknown): text is string {
+  return typeof text === 'string' && new RegExp(`^${prefix}_[0-9A-Za-z]{22}$`).test(text);
+}

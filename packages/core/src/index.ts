@@ -1,0 +1,10 @@
+// Browser-safe entry: no Node built-ins. Node-only pieces live in `@latchkey/core/node`.
+
+export type { SessionClaims, SessionGrant } from './claims.js';
+export { DEFAULT_GRANT, MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from './claims.js';
+export type { ErrorCode, ErrorEnvelope } from './errors.js';
+export { DOCS_BASE, ERROR_CODES, errorFix, isErrorCode } from './errors.js';
+export type { IdPrefix } from './ids.js';
+export { isId, newId } from './ids.js';
+export type { KeyKind, ParsedKey } from './key-format.js';
+export { displayKey, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from './key-format.js';

@@ -1,0 +1,22 @@
+import { sign } from 'node:crypto';
+import { b64url } from './base64url.js';
+import type { SessionClaims } from './claims.js';
+import type { SigningKeyPair } from './signing-key.js';
+
+const headerCache = new Map<string, string>();
+
+/**
+ * Signs session-token claims as a compact JWS (EdDSA, `kid` in the header).
+ *
+ * @example
+ * const jwt = signSessionToken(claims, signingKey);
+ */
+export function signSessionToken(claims: SessionClaims, key: SigningKeyPair): string {
+  let header = headerCache.get(key.kid);
+  if (!header) {
+    header = b64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: key.kid }));
+    headerCache.set(key.kid, header);
+  }
+  const input = `${header}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${b64url(sign(null, Buffer.from(input), key.privateKey))}`;
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const intFrom = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const envSchema = z.object({
+  PORT: intFrom(8787, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LATCHKEY_DATA_DIR: z.string().min(1).default('.latchkey-data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  LATCHKEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  LATCHKEY_ISSUER: z.string().url().optional(),
+  LATCHKEY_AUDIENCE: z.string().min(1).default('latchkey'),
+  LATCHKEY_MINT_RATE_PER_KEY: intFrom(200, 0, 1_000_000),
+  LATCHKEY_AUTH_FAILURES_PER_IP: intFrom(30, 0, 1_000_000),
+  LATCHKEY_RECHECK_SECONDS: intFrom(15, 1, 60),
+  LATCHKEY_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+  LATCHKEY_LOG: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  secret: string | undefined;
+  redisUrl: string | undefined;
+  /** `iss` of session tokens; defaults to the URL the server listens on. */
+  issuer: string | undefined;
+  audience: string;
+  /** Session tokens minted per key per second; 0 is no limit. Burst is twice this. */
+  mintRatePerKey: number;
+  /** Failed authentications per client IP per minute; 0 is no limit. */
+  authFailuresPerIp: number;
+  recheckMs: number;
+  trustProxy: boolean;
+  log: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses configuration from the environment once, at start-up; names the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(clean);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(
+      `${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.LATCHKEY_SECRET) {
+    throw new ConfigError(
+      'LATCHKEY_SECRET: required with DATABASE_URL (every process must share it to read the signing keys)',
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.LATCHKEY_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    secret: e.LATCHKEY_SECRET,
+    redisUrl: e.REDIS_URL,
+    issuer: e.LATCHKEY_ISSUER?.replace(/\/$/, ''),
+    audience: e.LATCHKEY_AUDIENCE,
+    mintRatePerKey: e.LATCHKEY_MINT_RATE_PER_KEY,
+    authFailuresPerIp: e.LATCHKEY_AUTH_FAILURES_PER_IP,
+    recheckMs: e.LATCHKEY_RECHECK_SECONDS * 1000,
+    trustProxy: e.LATCHKEY_TRUST_PROXY === 'true' || e.LATCHKEY_TRUST_PROXY === '1',
+    log: e.LATCHKEY_LOG,
+  };
+}

@@ -1,0 +1,101 @@
+import { newId } from '@latchkey/core';
+import { Hono } from 'hono';
+import { isDatabaseUnavailable } from '../db/open-database.js';
+import type { AppEnv, Platform } from './env.js';
+import { errorResponse, HttpError } from './http-error.js';
+import type { RouteSpec } from './route-spec.js';
+import { specs as healthSpecs, registerHealth } from './routes/health.js';
+import { spec as metricsSpec, registerMetrics } from './routes/metrics.js';
+import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
+import { spec as createTokenSpec, registerCreateToken } from './routes/v1-tokens-create.js';
+import { registerWhoami, spec as whoamiSpec } from './routes/v1-whoami.js';
+import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
+
+export const routeSpecs: RouteSpec[] = [
+  createTokenSpec,
+  whoamiSpec,
+  jwksSpec,
+  ...healthSpecs,
+  metricsSpec,
+  ...openApiSpecs,
+];
+
+function clientIp(
+  c: { req: { header(n: string): string | undefined }; env: unknown },
+  trustProxy: boolean,
+): string {
+  if (trustProxy) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd.slice(0, 64);
+  }
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The public HTTP API. */
+export function createApp(p: Platform): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const requestId = newId('req');
+    c.set('requestId', requestId);
+    c.set('ip', clientIp(c, p.config.trustProxy));
+    await next();
+    c.header('X-Request-Id', requestId);
+    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+    p.metrics.requestSeconds.observe(
+      { route, method: c.req.method, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  registerCreateToken(app, p);
+  registerWhoami(app, p);
+  registerJwks(app, p);
+  registerHealth(app, p);
+  registerMetrics(app, p);
+  registerOpenApi(
+    app,
+    () => routeSpecs,
+    () => p.issuer,
+  );
+
+  app.notFound((c) => {
+    const known = routeSpecs.some((s) => s.path === c.req.path);
+    return known
+      ? errorResponse(c, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`)
+      : errorResponse(
+          c,
+          'NOT_FOUND',
+          `no route ${c.req.method} ${c.req.path.slice(0, 200)}; see /docs`,
+        );
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError)
+      return errorResponse(c, error.code, error.message, error.headers);
+    if (isDatabaseUnavailable(error)) {
+      p.log.warn('database unavailable', { requestId: c.get('requestId'), error: String(error) });
+      return errorResponse(
+        c,
+        'UNAVAILABLE',
+        'the service cannot reach its database; retry shortly',
+        { 'Retry-After': '1' },
+      );
+    }
+    p.log.error('unhandled error', {
+      requestId: c.get('requestId'),
+      path: c.req.path,
+      error: String((error as Error)?.stack ?? error),
+    });
+    return errorResponse(
+      c,
+      'INTERNAL_ERROR',
+      `something went wrong on our side; request id ${c.get('requestId')}`,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,31 @@
+import { DOCS_BASE, ERROR_CODES, type ErrorCode, type ErrorEnvelope } from '@latchkey/core';
+import type { Context } from 'hono';
+import type { Failure } from '../services/result.js';
+
+/** A refusal on its way to becoming an error envelope. */
+export class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+  static from(f: Failure, headers?: Record<string, string>) {
+    return new HttpError(f.code, f.message, headers);
+  }
+}
+
+export function envelope(code: ErrorCode, message: string, requestId: string): ErrorEnvelope {
+  return { error: { code, message, requestId, docs: DOCS_BASE + code } };
+}
+
+export function errorResponse(
+  c: Context,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
+  return c.json(envelope(code, message, requestId), ERROR_CODES[code].status as never, headers);
+}

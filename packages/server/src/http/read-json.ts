@@ -1,0 +1,44 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { HttpError } from './http-error.js';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Reads a JSON body (may be empty when `optional`), validated against a strict schema. */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  optional = false,
+): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new HttpError('PAYLOAD_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
+  }
+  let value: unknown = {};
+  if (text.trim() === '') {
+    if (!optional) throw new HttpError('INVALID_REQUEST', 'a JSON body is required');
+  } else {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/(.+\+)?json\b/i.test(type)) {
+      throw new HttpError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'send the body with Content-Type: application/json',
+      );
+    }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError('INVALID_REQUEST', 'the body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : 'body';
+    let message = issue?.message ?? 'invalid';
+    if (issue?.code === 'unrecognized_keys')
+      message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    throw new HttpError('INVALID_REQUEST', `${path}: ${message}`);
+  }
+  return parsed.data;
+}

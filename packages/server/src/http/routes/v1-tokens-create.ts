@@ -1,0 +1,123 @@
+import { MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from '@latchkey/core';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { mintToken } from '../../services/mint-token.js';
+import { authenticateKey } from '../authenticate.js';
+import type { AppEnv, Platform } from '../env.js';
+import { HttpError } from '../http-error.js';
+import { readJson } from '../read-json.js';
+import type { RouteSpec } from '../route-spec.js';
+
+const modelName = z
+  .string()
+  .regex(
+    /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/,
+    'a model name is lowercase letters, digits, ".", "_" or "-" (or "*")',
+  );
+const origin = z
+  .string()
+  .max(256)
+  .refine((o) => {
+    try {
+      const u = new URL(o);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+    } catch {
+      return false;
+    }
+  }, 'an origin is scheme://host[:port] with no path, e.g. https://app.example.com');
+
+export const CreateTokenBody = z
+  .strictObject({
+    expiresIn: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
+    models: z.array(modelName).min(1).max(64).optional(),
+    maxSessions: z.number().int().min(1).max(1000).optional(),
+    origins: z.array(origin).max(32).optional(),
+    maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
+    metadata: z
+      .record(z.string().max(64), z.unknown())
+      .optional()
+      .refine(
+        (m) => m === undefined || Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES,
+        `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+      ),
+  })
+  .meta({ id: 'CreateTokenRequest' });
+
+export const CreateTokenResponse = z
+  .object({ token: z.string(), tokenId: z.string(), expiresAt: z.string() })
+  .meta({ id: 'CreateTokenResponse' });
+
+export const spec: RouteSpec = {
+  method: 'post',
+  path: '/v1/tokens',
+  operationId: 'createToken',
+  summary: 'Mint a session token',
+  description:
+    'Trades an app key for a short-lived session token (at most 6 h) for a browser. The token is signed with EdDSA and can be verified offline from /.well-known/jwks.json.',
+  auth: 'apiKey',
+  body: CreateTokenBody,
+  responses: {
+    201: { description: 'The token', schema: CreateTokenResponse },
+    400: { description: 'INVALID_REQUEST' },
+    401: { description: 'MISSING_API_KEY, INVALID_API_KEY, API_KEY_EXPIRED, API_KEY_REVOKED' },
+    403: { description: 'WRONG_KEY_KIND (partner keys cannot mint)' },
+    413: { description: 'PAYLOAD_TOO_LARGE' },
+    429: { description: 'RATE_LIMITED' },
+  },
+};
+
+export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
+  app.post(spec.path, async (c) => {
+    const key = await authenticateKey(c, p);
+    if (key.kind !== 'app') {
+      throw new HttpError(
+        'WRONG_KEY_KIND',
+        'only app keys (rk_) mint session tokens; this is a partner key (rp_)',
+      );
+    }
+    const rate = p.config.mintRatePerKey;
+    if (rate > 0) {
+      const d = await p.limiter.take(`mint:${key.id}`, { perSecond: rate, burst: rate * 2 });
+      if (!d.allowed) {
+        p.metrics.mints.inc({ outcome: 'rate_limited' });
+        throw new HttpError('RATE_LIMITED', `this key may mint ${rate} tokens per second`, {
+          'Retry-After': String(d.retryAfter),
+        });
+      }
+    }
+    const body = await readJson(c, CreateTokenBody, true);
+    const minted = mintToken(
+      { clock: p.clock, signingKeys: p.signingKeys, issuer: p.issuer, audience: p.config.audience },
+      key,
+      body,
+    );
+    const g = minted.claims.grant;
+    // Answer only once the audit row is durable (group commit keeps this cheap).
+    await p.audit.write({
+      orgId: key.orgId,
+      action: 'token.minted',
+      actor: key.id,
+      target: minted.tokenId,
+      outcome: 'ok',
+      ip: c.get('ip'),
+      userAgent: c.req.header('user-agent') ?? null,
+      requestId: c.get('requestId'),
+      data: {
+        keyId: key.id,
+        expiresAt: minted.expiresAt,
+        models: g.models,
+        maxSessions: g.maxSessions,
+        origins: g.origins,
+        maxSessionSeconds: g.maxSessionSeconds,
+        metadataBytes: Buffer.byteLength(JSON.stringify(g.metadata)),
+      },
+    });
+    p.keys.touch(key.id);
+    p.metrics.mints.inc({ outcome: 'ok' });
+    return c.json(
+      { token: minted.token, tokenId: minted.tokenId, expiresAt: minted.expiresAt },
+      201,
+      { 'Cache-Control': 'no-store' },
+    );
+  });
+}

@@ -1,0 +1,158 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { DOCS_BASE } from '@latchkey/core';
+import { createAdminApi } from './admin/admin-api.js';
+import { createAdminRoutes } from './admin/admin-routes.js';
+import type { ServerConfig } from './config.js';
+import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
+import { createApp } from './http/app.js';
+import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
+import { createApiKey } from './services/api-keys.js';
+import { createOrg } from './services/orgs.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  platform: Platform;
+  /** The admin socket, on the embedded database. */
+  adminSocket: string | undefined;
+  /** Present on the first start of an empty database (unless bootstrap is off). */
+  bootstrap: { orgId: string; orgSlug: string; apiKey: string } | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions extends PlatformOverrides {
+  bootstrap?: boolean;
+}
+
+export class DataDirBusyError extends Error {
+  override name = 'DataDirBusyError';
+  constructor(readonly pid: number) {
+    super(`the data dir is in use by process ${pid}`);
+  }
+}
+
+const MAX_HEADER_BYTES = 16 * 1024;
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Starts Latchkey: storage, services, the HTTP API and (embedded) the admin socket. */
+export async function startServer(
+  config: ServerConfig,
+  options: ServeOptions = {},
+): Promise<RunningServer> {
+  const lock = config.databaseUrl ? undefined : tryLockDataDir(config.dataDir);
+  if (lock && 'heldBy' in lock) throw new DataDirBusyError(lock.heldBy);
+  let platform: Platform;
+  try {
+    platform = await createPlatform(config, options);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const app = createApp(platform);
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 30_000, headersTimeout: 10_000 },
+    getRequestListener(app.fetch),
+  );
+  // Oversized or malformed requests never reach Hono; answer them with our envelope too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
+    const body = JSON.stringify({
+      error: {
+        code,
+        message: tooLarge
+          ? `request headers are over ${MAX_HEADER_BYTES} bytes`
+          : 'malformed HTTP request',
+        requestId: 'none',
+        docs: DOCS_BASE + code,
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  await listen(server, config.port, config.host);
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':')
+    ? `[${config.host}]`
+    : config.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  if (!config.issuer) platform.issuer = url;
+
+  const admin = createAdminApi(platform);
+  let adminServer: Server | undefined;
+  let adminSocket: string | undefined;
+  if (!config.databaseUrl) {
+    adminSocket = adminSocketPath(config.dataDir);
+    rmSync(adminSocket, { force: true });
+    const routes = createAdminRoutes(admin);
+    adminServer = createServer(getRequestListener(routes.fetch));
+    const old = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        adminServer?.once('error', reject);
+        adminServer?.listen(adminSocket, resolve);
+      });
+    } finally {
+      process.umask(old);
+    }
+    chmodSync(adminSocket, 0o600);
+  }
+
+  let bootstrap: RunningServer['bootstrap'];
+  if (options.bootstrap !== false) {
+    const any = await platform.db.selectFrom('orgs').select('id').limit(1).executeTakeFirst();
+    if (!any) {
+      const org = await createOrg(platform.db, platform.clock, {
+        name: 'Development',
+        slug: 'dev',
+        actor: 'system:bootstrap',
+      });
+      if (org.ok) {
+        const key = await createApiKey(platform, {
+          org: org.value.id,
+          kind: 'app',
+          name: 'development',
+          actor: 'system:bootstrap',
+        });
+        if (key.ok)
+          bootstrap = { orgId: org.value.id, orgSlug: org.value.slug, apiKey: key.value.secret };
+      }
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    platform,
+    adminSocket,
+    bootstrap,
+    close() {
+      closing ??= (async () => {
+        server.closeIdleConnections?.();
+        await new Promise<void>((r) => server.close(() => r()));
+        if (adminServer) await new Promise<void>((r) => adminServer?.close(() => r()));
+        if (adminSocket) rmSync(adminSocket, { force: true });
+        await platform.close();
+        if (lock && !('heldBy' in lock)) lock.release();
+      })();
+      return closing;
+    },
+  };
+}
