@@ -1,0 +1,85 @@
+import { DataDirBusyError, startServer } from '@latchkey/server';
+import type { Command } from 'commander';
+import { configFrom } from '../admin-connection.js';
+import { CliError } from '../output.js';
+
+export function registerServe(program: Command) {
+  program
+    .command('serve')
+    .description(
+      'run Latchkey: the HTTP API on an embedded database (or PostgreSQL with DATABASE_URL)',
+    )
+    .option('--port <n>', 'port to listen on (default: PORT or 8787; 0 picks a free one)')
+    .option('--host <h>', 'address to listen on (default: HOST or 127.0.0.1)')
+    .option(
+      '--data-dir <dir>',
+      'embedded database directory (default: LATCHKEY_DATA_DIR or ./.latchkey-data)',
+    )
+    .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
+    .option(
+      '--no-bootstrap',
+      'do not create a development org and key on an empty database (production)',
+    )
+    .action(
+      async (opts: {
+        port?: string;
+        host?: string;
+        dataDir?: string;
+        databaseUrl?: string;
+        bootstrap: boolean;
+      }) => {
+        const config = configFrom(opts, {
+          ...(opts.port !== undefined ? { PORT: opts.port } : {}),
+          ...(opts.host !== undefined ? { HOST: opts.host } : {}),
+        });
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          server = await startServer(config, { bootstrap: opts.bootstrap });
+        } catch (error) {
+          if (error instanceof DataDirBusyError) {
+            throw new CliError(
+              'DATA_DIR_BUSY',
+              `${error.message}; another latchkey serve is running on ${config.dataDir}`,
+              'Stop it, or pass another --data-dir.',
+            );
+          }
+          if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new CliError(
+              'CONFIG',
+              `port ${config.port} on ${config.host} is in use`,
+              'Pass another --port (or PORT=0 for any free port).',
+              2,
+            );
+          }
+          throw error;
+        }
+        const where = config.databaseUrl ? 'PostgreSQL' : `embedded database in ${config.dataDir}`;
+        const lines = [`Latchkey listening on ${server.url} (${where})`];
+        if (server.bootstrap) {
+          const k = server.bootstrap.apiKey;
+          lines.push(
+            '',
+            'First start: created the development org "dev" and an app key. It is shown once:',
+            '',
+            `  ${k}`,
+            '',
+            'Mint a session token with:',
+            '',
+            `  curl -s -X POST ${server.url}/v1/tokens -H "Authorization: Bearer ${k}"`,
+            '',
+          );
+        }
+        lines.push(`API docs: ${server.url}/docs`, '');
+        // One write, so a reader sees the whole block at once.
+        process.stdout.write(lines.join('\n'));
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.stdout.write('Latchkey stopping\n');
+            server.close().then(resolve, resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      },
+    );
+}

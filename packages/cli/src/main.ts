@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './commands/admin.js';
+import { registerServe } from './commands/serve.js';
+import { printError } from './output.js';
+
+/** Runs the `latchkey` command; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('latchkey')
+    .description('Latchkey: the access layer for realtime AI model platforms')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerServe(program);
+  registerAdmin(program);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return printError(error, json);
+  }
+}

@@ -1,0 +1,50 @@
+import { type ErrorCode, errorFix, isErrorCode } from '@latchkey/core';
+
+/** A failure the CLI reports with its code and a one-line fix. */
+export class CliError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'USAGE' | 'DATA_DIR_BUSY' | 'CONFIG',
+    message: string,
+    readonly fix?: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+export function printError(error: unknown, json: boolean): number {
+  const e =
+    error instanceof CliError
+      ? error
+      : new CliError('INTERNAL_ERROR', error instanceof Error ? error.message : String(error));
+  const fix = e.fix ?? (isErrorCode(e.code) ? errorFix(e.code) : undefined);
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: e.code, message: e.message, fix } })}\n`,
+    );
+  } else {
+    process.stderr.write(`error ${e.code}: ${e.message}\n${fix ? `  fix: ${fix}\n` : ''}`);
+  }
+  return e.exitCode;
+}
+
+export function printJson(value: unknown) {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A plain table for people; scripts use --json. */
+export function printTable(rows: Array<Record<string, string>>) {
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const cols = Object.keys(rows[0] as Record<string, string>);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    `${cells
+      .map((v, i) => v.padEnd(width[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  process.stdout.write(line(cols.map((c) => c.toUpperCase())));
+  for (const r of rows) process.stdout.write(line(cols.map((c) => r[c] ?? '')));
+}
