@@ -2,7 +2,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { DOCS_BASE } from '@latchkey/core';
+import { DOCS_BASE, newId } from '@latchkey/core';
 import { createAdminApi } from './admin/admin-api.js';
 import { createAdminRoutes } from './admin/admin-routes.js';
 import type { ServerConfig } from './config.js';
@@ -70,18 +70,19 @@ export async function startServer(
     if (!socket.writable) return socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
+    const requestId = newId('req');
     const body = JSON.stringify({
       error: {
         code,
         message: tooLarge
           ? `request headers are over ${MAX_HEADER_BYTES} bytes`
           : 'malformed HTTP request',
-        requestId: 'none',
+        requestId,
         docs: DOCS_BASE + code,
       },
     });
     socket.end(
-      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nX-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
   await listen(server, config.port, config.host);

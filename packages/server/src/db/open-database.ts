@@ -32,6 +32,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     // An idle client losing its connection must not crash the process; the next
     // query gets a fresh connection, or a 503 until the database is back.
     pool.on('error', () => undefined);
+    // A connection that drops while checked out (mid-query, or between a query's
+    // failure and its release) emits 'error' with no pool listener attached: without
+    // one of its own that is an uncaught exception that takes the process down.
+    // The failed query itself still rejects, and the pool discards the client.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrate(db as Kysely<unknown>);
     return { db, kind: 'postgres', url: options.databaseUrl, close: () => db.destroy() };

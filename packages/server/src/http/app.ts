@@ -63,9 +63,15 @@ export function createApp(p: Platform): Hono<AppEnv> {
   );
 
   app.notFound((c) => {
-    const known = routeSpecs.some((s) => s.path === c.req.path);
-    return known
-      ? errorResponse(c, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`)
+    const methods = routeSpecs.filter((s) => s.path === c.req.path).map((s) => s.method);
+    // RFC 9110: a 405 names the methods the resource does allow.
+    const allow = methods
+      .flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]))
+      .join(', ');
+    return methods.length > 0
+      ? errorResponse(c, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, {
+          Allow: allow,
+        })
       : errorResponse(
           c,
           'NOT_FOUND',

@@ -4,16 +4,41 @@ import { HttpError } from './http-error.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
+const tooLarge = () =>
+  new HttpError('PAYLOAD_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
+
+/**
+ * Reads the body as text, refusing it as soon as it is known to be too large:
+ * from Content-Length before reading, or mid-stream for a chunked body, so an
+ * oversized upload is never buffered whole.
+ */
+async function readBounded(req: Request): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Reads a JSON body (may be empty when `optional`), validated against a strict schema. */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
   optional = false,
 ): Promise<z.infer<S>> {
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new HttpError('PAYLOAD_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
-  }
+  const text = await readBounded(c.req.raw);
   let value: unknown = {};
   if (text.trim() === '') {
     if (!optional) throw new HttpError('INVALID_REQUEST', 'a JSON body is required');

@@ -4,25 +4,45 @@ import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import type { RouteSpec } from '../route-spec.js';
 
-const ErrorEnvelope = z.object({
-  error: z.object({
-    code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]),
-    message: z.string(),
-    requestId: z.string(),
-    docs: z.string(),
-  }),
-});
+const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [string, ...string[]]),
+      message: z.string(),
+      requestId: z.string(),
+      docs: z.string(),
+    }),
+  })
+  .meta({ id: 'ErrorEnvelope' });
 
-const schemaOf = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+/**
+ * JSON Schema for one zod schema, with its named parts (`.meta({id})`) moved to
+ * `components.schemas`: zod writes them as `$defs` beside a `#/$defs/…` ref, which
+ * inside an OpenAPI document would resolve against the document root and break.
+ */
+function schemaOf(s: z.ZodType, components: Record<string, unknown>): Record<string, unknown> {
+  const {
+    $schema: _,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const rebase = <T>(v: T): T =>
+    JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
+  for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, unknown>))
+    components[name] = rebase(def);
+  return rebase(rest);
+}
 
 /** Builds the OpenAPI 3.1 document from the routes' own specs. */
 export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, unknown> = {};
+  const errorSchema = schemaOf(ErrorEnvelope, schemas);
   for (const s of specs) {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(s.responses)) {
       const isError = Number(status) >= 400;
-      const schema = r.schema ? schemaOf(r.schema) : isError ? schemaOf(ErrorEnvelope) : undefined;
+      const schema = r.schema ? schemaOf(r.schema, schemas) : isError ? errorSchema : undefined;
       responses[status] = {
         description: r.description,
         ...(schema ? { content: { 'application/json': { schema } } } : {}),
@@ -38,7 +58,7 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
         ? {
             requestBody: {
               required: false,
-              content: { 'application/json': { schema: schemaOf(s.body) } },
+              content: { 'application/json': { schema: schemaOf(s.body, schemas) } },
             },
           }
         : {}),
@@ -62,7 +82,7 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
         },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
-      schemas: { ErrorEnvelope: schemaOf(ErrorEnvelope) },
+      schemas,
     },
     paths,
     'x-error-codes': Object.fromEntries(Object.entries(ERROR_CODES).map(([k, v]) => [k, v])),
@@ -81,8 +101,16 @@ export function renderDocs(doc: ReturnType<typeof buildOpenApi>): string {
         requestBody?: { content: Record<string, { schema: unknown }> };
         responses: Record<string, { description: string }>;
       };
+      const bodySchema = o.requestBody?.content['application/json']?.schema as
+        | { $ref?: string }
+        | undefined;
+      const shown =
+        bodySchema?.$ref?.startsWith('#/components/schemas/') === true
+          ? (doc.components.schemas[bodySchema.$ref.slice('#/components/schemas/'.length)] ??
+            bodySchema)
+          : bodySchema;
       const body = o.requestBody
-        ? `<h4>Body</h4><pre>${esc(JSON.stringify(o.requestBody.content['application/json']?.schema, null, 2))}</pre>`
+        ? `<h4>Body</h4><pre>${esc(JSON.stringify(shown, null, 2))}</pre>`
         : '';
       const res = Object.entries(o.responses)
         .map(([st, r]) => `<li><code>${st}</code> ${esc(r.description)}</li>`)
