@@ -36,6 +36,26 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+function createRedisLimiter(url: string, clock: Clock, log: Logger): RateLimiter {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  });
+  // Without a listener ioredis prints every failed reconnect; log the first of each outage.
+  let down = false;
+  redis.on('error', (error) => {
+    if (!down)
+      log.warn('redis unreachable; minting answers 503 until it is back', { error: String(error) });
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis reachable again');
+    down = false;
+  });
+  return createRedisRateLimiter(redis, clock);
+}
+
 export interface PlatformOverrides {
   clock?: Clock;
   log?: Logger;
@@ -67,14 +87,7 @@ export async function createPlatform(
   const limiter =
     overrides.limiter ??
     (config.redisUrl
-      ? createRedisRateLimiter(
-          new Redis(config.redisUrl, {
-            maxRetriesPerRequest: 1,
-            enableOfflineQueue: true,
-            lazyConnect: false,
-          }),
-          clock,
-        )
+      ? createRedisLimiter(config.redisUrl, clock, log)
       : createMemoryRateLimiter(clock));
   const audit = createAuditWriter(db, clock);
   const platform: Platform = {

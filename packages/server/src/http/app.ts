@@ -1,6 +1,7 @@
 import { newId } from '@latchkey/core';
 import { Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
+import { DependencyUnavailableError } from '../services/rate-limiter.js';
 import type { AppEnv, Platform } from './env.js';
 import { errorResponse, HttpError } from './http-error.js';
 import type { RouteSpec } from './route-spec.js';
@@ -82,6 +83,12 @@ export function createApp(p: Platform): Hono<AppEnv> {
   app.onError((error, c) => {
     if (error instanceof HttpError)
       return errorResponse(c, error.code, error.message, error.headers);
+    if (error instanceof DependencyUnavailableError) {
+      p.log.warn('dependency unavailable', { requestId: c.get('requestId'), error: error.message });
+      return errorResponse(c, 'UNAVAILABLE', `${error.message}; retry shortly`, {
+        'Retry-After': '1',
+      });
+    }
     if (isDatabaseUnavailable(error)) {
       p.log.warn('database unavailable', { requestId: c.get('requestId'), error: String(error) });
       return errorResponse(

@@ -49,12 +49,16 @@ export function createKeyAuthenticator(options: KeyAuthOptions): KeyAuthenticato
   // little so a change committed during a check is never missed.
   let lastCheck = clock.now();
 
+  // Bumped on every eviction: a lookup that raced with one must not cache what it read.
+  let epoch = 0;
   const evict = (keyId: string) => {
+    epoch++;
     const h = hashById.get(keyId);
     if (h) byHash.delete(h);
     hashById.delete(keyId);
   };
   const evictAll = () => {
+    epoch++;
     byHash.clear();
     hashById.clear();
   };
@@ -103,14 +107,15 @@ export function createKeyAuthenticator(options: KeyAuthOptions): KeyAuthenticato
       if (!parsed.ok) return fail('INVALID_API_KEY', `the API key is malformed: ${parsed.reason}`);
       const hash = hashKey(secret);
       let entry = byHash.get(hash);
-      if (!entry) {
+      for (let attempt = 0; !entry; attempt++) {
+        const seen = epoch;
         const row = await db
           .selectFrom('api_keys')
           .select(['id', 'org_id', 'kind', 'display', 'expires_at', 'revoked_at'])
           .where('hash', '=', hash)
           .executeTakeFirst();
         if (!row) return fail('INVALID_API_KEY', `the API key ${displayKey(secret)} is not known`);
-        entry = {
+        const read: Cached = {
           id: row.id,
           orgId: row.org_id,
           kind: row.kind,
@@ -118,8 +123,13 @@ export function createKeyAuthenticator(options: KeyAuthOptions): KeyAuthenticato
           expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
           revoked: row.revoked_at !== null,
         };
-        byHash.set(hash, entry);
-        hashById.set(entry.id, hash);
+        if (epoch === seen) {
+          byHash.set(hash, read);
+          hashById.set(read.id, hash);
+          entry = read;
+        } else if (attempt >= 2) {
+          entry = read; // keep answering under a storm of changes, just don't cache
+        }
       }
       const subject = { orgId: entry.orgId, keyId: entry.id };
       if (entry.revoked)

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isId, newId } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { Database, OrgRow } from '../db/schema.js';
@@ -31,7 +32,8 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48)
     .replace(/-+$/g, '');
-  return slug || 'org';
+  // A name with no latin letters or digits (emoji, CJK) still gets a unique-enough slug.
+  return slug || `org-${randomBytes(3).toString('hex')}`;
 }
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;

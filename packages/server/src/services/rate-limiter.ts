@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 
+/** A dependency other than the database is down: the request gets 503 UNAVAILABLE. */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError';
+}
+
 export interface Limit {
   /** Sustained requests per second. */
   perSecond: number;
@@ -91,15 +96,24 @@ export function createRedisRateLimiter(
   const run = async (key: string, limit: Limit, spend: boolean): Promise<RateDecision> => {
     const interval = 1000 / limit.perSecond;
     const tolerance = interval * Math.max(limit.burst, 1);
-    const [allowed, waitMs] = (await redis.eval(
-      GCRA,
-      1,
-      prefix + key,
-      clock.now(),
-      interval,
-      tolerance,
-      spend ? 1 : 0,
-    )) as [number, number];
+    let reply: [number, number];
+    try {
+      reply = (await redis.eval(
+        GCRA,
+        1,
+        prefix + key,
+        clock.now(),
+        interval,
+        tolerance,
+        spend ? 1 : 0,
+      )) as [number, number];
+    } catch (error) {
+      // Fail closed: without the shared limiter we cannot promise its limits.
+      throw new DependencyUnavailableError('the rate limiter (Redis) is not reachable', {
+        cause: error,
+      });
+    }
+    const [allowed, waitMs] = reply;
     return allowed === 1
       ? { allowed: true, retryAfter: 0 }
       : { allowed: false, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
