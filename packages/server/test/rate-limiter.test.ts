@@ -8,7 +8,7 @@ import {
   manualClock,
   type RateLimiter,
 } from '../src/index.js';
-import { REDIS_URL, requireService, serviceGate, tcpReachable } from './helpers.js';
+import { itWhen, REDIS_URL, requireService, serviceGate, tcpReachable } from './helpers.js';
 
 async function redisAvailable(): Promise<boolean> {
   if (!(await tcpReachable(REDIS_URL, 6379))) return false;
@@ -144,7 +144,7 @@ describe.each(backends)('$name rate limiter', (backend) => {
       expect((await limiter.take(b, limit)).allowed).toBe(true);
     });
 
-    it.runIf(backend.name === 'redis')(
+    itWhen(backend.name === 'redis')(
       'two limiter instances on one Redis share the budget',
       async () => {
         const other = backend.make(clock, PREFIX);

@@ -17,6 +17,7 @@ import { findOrg } from '../src/services/orgs.js';
 import {
   createTestDatabase,
   embeddedConfig,
+  itWhen,
   PG_URL,
   pollUntil,
   postgresAvailable,
@@ -99,7 +100,7 @@ describe.each(backends)('storage on $name', (backend) => {
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });
 
-      it.runIf(backend.name === 'postgres')(
+      itWhen(backend.name === 'postgres')(
         'a second process opening the same database migrates nothing and sees the data',
         async () => {
           const org = await newOrg('Seen By Another Process');
@@ -113,7 +114,7 @@ describe.each(backends)('storage on $name', (backend) => {
         },
       );
 
-      it.runIf(backend.name === 'postgres')(
+      itWhen(backend.name === 'postgres')(
         'two processes starting at once on an empty database agree on one signing key',
         async () => {
           const fresh = await createTestDatabase();
@@ -333,7 +334,7 @@ describe.each(backends)('storage on $name', (backend) => {
         ).then((a) => expect(a).toMatchObject({ code: 'API_KEY_REVOKED' }));
       });
 
-      it.runIf(backend.name === 'postgres')(
+      itWhen(backend.name === 'postgres')(
         'across processes: revoked through one, refused by the other within 1 s',
         async () => {
           const q = await createPlatform(config, { clock });
@@ -370,7 +371,7 @@ describe.each(backends)('storage on $name', (backend) => {
         },
       );
 
-      it.runIf(backend.name === 'postgres')(
+      itWhen(backend.name === 'postgres')(
         'across processes: a signing-key rotation in one is picked up by the other',
         async () => {
           const q = await createPlatform(config, { clock });
