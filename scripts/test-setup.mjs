@@ -1,7 +1,10 @@
 // Makes sure what the tests need beyond package.json is here: PostgreSQL and Redis on
-// loopback. Starts them when they are down (as this machine kind's notes say); under
-// CI=true a service that cannot be had is a failure, never a silent skip.
+// loopback, Debian's Chromium for the SDK's browser tests, and docker-registry and
+// skopeo for the partner-flow tests. Starts or installs them
+// when they are missing (as this machine kind's notes say); under CI=true one that
+// cannot be had is a failure, never a silent skip.
 import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 
 const reachable = (port) =>
@@ -43,6 +46,48 @@ for (const svc of services) {
     await new Promise((r) => setTimeout(r, 200));
   if (!(await reachable(svc.port))) {
     console.error(`test-setup: ${svc.name} is not reachable on 127.0.0.1:${svc.port}`);
+    missing++;
+  }
+}
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.log(`test-setup: ${CHROMIUM} is missing; installing Debian's chromium`);
+  try {
+    execSync('apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 chromium', {
+      stdio: 'inherit',
+      shell: '/bin/bash',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch {}
+  if (!existsSync(CHROMIUM)) {
+    console.error(`test-setup: could not install chromium; the browser tests need ${CHROMIUM}`);
+    missing++;
+  }
+}
+
+// The partner-flow tests push to a real CNCF distribution registry with skopeo.
+const hasCommand = (cmd) => {
+  try {
+    execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/sh' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
+  console.log('test-setup: docker-registry or skopeo is missing; installing them with apt-get');
+  try {
+    execSync(
+      'apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 docker-registry skopeo',
+      {
+        stdio: 'inherit',
+        shell: '/bin/bash',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      },
+    );
+  } catch {}
+  if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
+    console.error('test-setup: docker-registry and skopeo could not be installed');
     missing++;
   }
 }

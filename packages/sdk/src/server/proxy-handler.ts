@@ -1,0 +1,433 @@
+import {
+  checkApiKey,
+  checkBaseUrl,
+  checkFunction,
+  checkNumber,
+  checkOptionsObject,
+  fail,
+  resolveFetch,
+} from '../options.js';
+import { DEFAULT_BASE_URL, readEnv } from '../runtime.js';
+import {
+  checkPath,
+  checkQuery,
+  compileRoute,
+  DEFAULT_PROXY_ALLOW,
+  matchRoute,
+  type ProxyRoute,
+} from './proxy-routes.js';
+import { defaultOnError, errorResponse, type WebHandler } from './respond.js';
+
+/** What `authorize` is told about the call it decides on. */
+export interface ProxyOperation {
+  method: string;
+  /** The platform path, e.g. `/v1/jobs/job_123`. */
+  path: string;
+  /** The allow-list entry it matched, e.g. `GET /v1/jobs/{id}`. */
+  route: string;
+  params: Record<string, string>;
+}
+
+/**
+ * `true` (or an object) lets the call through; `null`, `undefined` or `false` answers
+ * 401. `endUser` is sent to the platform as `Latchkey-End-User`, to tie the call to
+ * your user in its records.
+ */
+export type ProxyDecision = boolean | null | undefined | { endUser?: string | undefined };
+
+export interface ProxyHandlerOptions {
+  /** Decides per request, from your own session; see ProxyDecision. */
+  authorize(request: Request, operation: ProxyOperation): ProxyDecision | Promise<ProxyDecision>;
+  /** Defaults to `LATCHKEY_API_KEY`. It is sent to `baseUrl` and nowhere else. */
+  apiKey?: string | undefined;
+  /** The platform. Defaults to `LATCHKEY_BASE_URL`, then `http://127.0.0.1:8787`. */
+  baseUrl?: string | undefined;
+  /**
+   * Where the handler is mounted, e.g. `/api/latchkey`: a request for
+   * `/api/latchkey/v1/jobs/x` becomes `GET {baseUrl}/v1/jobs/x`. Default: the root.
+   */
+  basePath?: string | undefined;
+  /** Operations to forward, as `"METHOD /path/{param}"`. Default: DEFAULT_PROXY_ALLOW (batch jobs). */
+  allow?: readonly string[] | undefined;
+  /** Largest request body forwarded, in bytes (default 1 MiB). */
+  maxBodyBytes?: number | undefined;
+  /** More request headers to forward, beyond the safe defaults. Credentials and hop-by-hop headers are refused. */
+  requestHeaders?: readonly string[] | undefined;
+  /** More response headers to pass back, beyond the safe defaults. Set-Cookie and hop-by-hop headers are refused. */
+  responseHeaders?: readonly string[] | undefined;
+  /** How long to wait for the platform's response headers, in ms (default 30 000); bodies stream without limit. */
+  timeoutMs?: number | undefined;
+  onError?: ((error: unknown, request: Request) => void) | undefined;
+  fetch?: typeof fetch | undefined;
+}
+
+const OPTION_NAMES = [
+  'authorize',
+  'apiKey',
+  'baseUrl',
+  'basePath',
+  'allow',
+  'maxBodyBytes',
+  'requestHeaders',
+  'responseHeaders',
+  'timeoutMs',
+  'onError',
+  'fetch',
+] as const;
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const SAFE_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-language',
+  'content-type',
+  'idempotency-key',
+  'if-match',
+  'if-none-match',
+];
+const SAFE_RESPONSE_HEADERS = [
+  'cache-control',
+  'content-language',
+  'content-type',
+  'etag',
+  'last-modified',
+  'retry-after',
+  'x-request-id',
+];
+/** Never forwarded either way, whatever the options say. */
+const NEVER_FORWARDED = new Set([
+  'authorization',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'www-authenticate',
+  'cookie',
+  'cookie2',
+  'set-cookie',
+  'set-cookie2',
+  'x-api-key',
+  'host',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'content-length',
+  'content-encoding',
+  'location',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'latchkey-end-user',
+]);
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+const END_USER = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+function headerList(where: string, label: string, value: unknown, base: string[]): string[] {
+  if (value === undefined) return base;
+  if (!Array.isArray(value)) fail(where, `${label} must be an array of header names`);
+  const names = value.map((v) => {
+    if (typeof v !== 'string' || !HEADER_NAME.test(v.toLowerCase()))
+      fail(where, `${label}: "${String(v)}" is not a header name`);
+    const name = v.toLowerCase();
+    if (NEVER_FORWARDED.has(name) || name.startsWith('proxy-') || name.startsWith('sec-'))
+      fail(
+        where,
+        `${label}: the proxy never forwards ${name} (credentials, cookies and hop-by-hop headers stay put)`,
+      );
+    return name;
+  });
+  return [...new Set([...base, ...names])];
+}
+
+/** Header names a `Connection` header marks as hop-by-hop for this message. */
+function connectionTokens(headers: Headers): Set<string> {
+  return new Set(
+    (headers.get('connection') ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+function copyHeaders(from: Headers, names: readonly string[]): Headers {
+  const hop = connectionTokens(from);
+  const out = new Headers();
+  for (const name of names) {
+    if (hop.has(name)) continue;
+    const value = from.get(name);
+    if (value !== null) out.set(name, value);
+  }
+  return out;
+}
+
+class BodyTooLarge extends Error {}
+class UpstreamTimeout extends Error {}
+
+/** Reads at most `limit` bytes of the body, refusing as soon as it is known to be larger. */
+async function readBody(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
+  if (request.body === null) return undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  if (total === 0) return undefined;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return body;
+}
+
+/**
+ * A proxy route on your backend for the platform operations a browser may do
+ * (the batch-job endpoints by default), adding your API key on the way. It forwards
+ * nothing else: not token minting, not key management, not another host. Paths
+ * must be plain (`/v1/jobs/job_123`): absolute URLs, `//host`, backslashes, `..`,
+ * percent-encoding (single or double), `@`, whitespace and control characters are
+ * refused before anything is sent. Only safe headers cross, either way; bodies are
+ * size-limited going up and streamed coming down.
+ *
+ * @example
+ * // app/api/latchkey/[...path]/route.ts (Next.js)
+ * const handler = createProxyHandler({
+ *   basePath: '/api/latchkey',
+ *   authorize: async (request) => {
+ *     const user = await getUser(request);
+ *     return user ? { endUser: user.id } : null;
+ *   },
+ * });
+ * export { handler as GET, handler as POST };
+ */
+export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
+  const where = 'createProxyHandler';
+  const o = checkOptionsObject(where, options, OPTION_NAMES);
+  if (o.authorize === undefined)
+    fail(
+      where,
+      'authorize is required: a function that returns true (or { endUser }) for a signed-in user, or null',
+    );
+  const authorize = checkFunction<ProxyHandlerOptions['authorize']>(
+    where,
+    'authorize',
+    o.authorize,
+  );
+  const apiKey = o.apiKey ?? readEnv('LATCHKEY_API_KEY');
+  if (apiKey === undefined) fail(where, 'apiKey is required: pass it or set LATCHKEY_API_KEY');
+  checkApiKey(where, o.apiKey === undefined ? 'apiKey (from LATCHKEY_API_KEY)' : 'apiKey', apiKey);
+  const base = new URL(
+    o.baseUrl !== undefined
+      ? checkBaseUrl(where, 'baseUrl', o.baseUrl)
+      : checkBaseUrl(
+          where,
+          'baseUrl (from LATCHKEY_BASE_URL)',
+          readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
+        ),
+  );
+  const basePathOut = base.pathname.replace(/\/+$/, '');
+  let basePath = '';
+  if (o.basePath !== undefined) {
+    if (typeof o.basePath !== 'string')
+      fail(where, 'basePath must be a string such as "/api/latchkey"');
+    basePath = o.basePath.replace(/\/+$/, '');
+    if (basePath !== '' && checkPath(basePath) !== undefined)
+      fail(where, 'basePath must be a plain path such as "/api/latchkey"');
+  }
+  const allowInput = o.allow ?? DEFAULT_PROXY_ALLOW;
+  if (!Array.isArray(allowInput))
+    fail(where, 'allow must be an array such as ["GET /v1/jobs/{id}"]');
+  const routes: ProxyRoute[] = allowInput.map((entry) => {
+    const r = compileRoute(entry);
+    if (typeof r === 'string') fail(where, `allow: ${r}`);
+    return r;
+  });
+  const maxBodyBytes =
+    o.maxBodyBytes === undefined
+      ? DEFAULT_MAX_BODY_BYTES
+      : checkNumber(where, 'maxBodyBytes', o.maxBodyBytes, 0, 1024 * 1024 * 1024, true);
+  const timeoutMs =
+    o.timeoutMs === undefined
+      ? 30_000
+      : checkNumber(where, 'timeoutMs', o.timeoutMs, 1, 2_147_483_647, false);
+  const requestHeaders = headerList(
+    where,
+    'requestHeaders',
+    o.requestHeaders,
+    SAFE_REQUEST_HEADERS,
+  );
+  const responseHeaders = headerList(
+    where,
+    'responseHeaders',
+    o.responseHeaders,
+    SAFE_RESPONSE_HEADERS,
+  );
+  const onError =
+    o.onError === undefined
+      ? defaultOnError('proxy')
+      : checkFunction<NonNullable<ProxyHandlerOptions['onError']>>(where, 'onError', o.onError);
+  const fetchImpl = resolveFetch(where, o.fetch);
+  const allowed = routes.map((r) => `${r.method} ${r.template}`).join(', ');
+
+  return async (request) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return errorResponse('INVALID_REQUEST', 'the request URL cannot be read');
+    }
+    if (url.hash !== '')
+      return errorResponse('INVALID_REQUEST', 'the request URL must not have a fragment');
+    const full = url.pathname;
+    if (basePath !== '' && !full.startsWith(`${basePath}/`))
+      return errorResponse('NOT_FOUND', `this proxy serves only paths under ${basePath}/`);
+    const path = full.slice(basePath.length);
+    const pathProblem = checkPath(path);
+    if (pathProblem) return errorResponse('INVALID_REQUEST', pathProblem);
+    const queryProblem = checkQuery(url.search);
+    if (queryProblem) return errorResponse('INVALID_REQUEST', queryProblem);
+    const { matched, allowedMethods } = matchRoute(routes, request.method, path);
+    if (!matched) {
+      if (allowedMethods && allowedMethods.length > 0)
+        return errorResponse(
+          'METHOD_NOT_ALLOWED',
+          `${request.method} is not forwarded for this path`,
+          {
+            headers: { allow: allowedMethods.join(', ') },
+          },
+        );
+      return errorResponse(
+        'NOT_FOUND',
+        `the proxy does not forward ${request.method} ${path.slice(0, 100)}; it forwards only ${allowed || 'nothing (allow is empty)'}`,
+      );
+    }
+    const operation: ProxyOperation = {
+      method: request.method,
+      path,
+      route: `${matched.route.method} ${matched.route.template}`,
+      params: matched.params,
+    };
+
+    let decision: ProxyDecision;
+    try {
+      decision = await authorize(request, operation);
+    } catch (error) {
+      onError(error, request);
+      return errorResponse(
+        'INTERNAL_ERROR',
+        'the proxy failed while authorizing; see the server log',
+      );
+    }
+    if (decision === null || decision === undefined || decision === false)
+      return errorResponse(
+        'UNAUTHORIZED',
+        'this request is not signed in to the app, or may not make this call',
+      );
+    let endUser: string | undefined;
+    if (typeof decision === 'object') {
+      endUser = decision.endUser;
+      if (endUser !== undefined && (typeof endUser !== 'string' || !END_USER.test(endUser))) {
+        onError(
+          new TypeError('authorize(): endUser must be 1–128 characters of A-Z a-z 0-9 . _ : @ -'),
+          request,
+        );
+        return errorResponse(
+          'INTERNAL_ERROR',
+          'the proxy failed while authorizing; see the server log',
+        );
+      }
+    }
+
+    let body: Uint8Array<ArrayBuffer> | undefined;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      try {
+        body = await readBody(request, maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge)
+          return errorResponse(
+            'PAYLOAD_TOO_LARGE',
+            `the request body is over ${maxBodyBytes} bytes`,
+          );
+        return errorResponse('INVALID_REQUEST', 'the request body could not be read');
+      }
+    } else if (
+      request.headers.has('content-length') &&
+      request.headers.get('content-length') !== '0'
+    ) {
+      return errorResponse('INVALID_REQUEST', `${request.method} requests carry no body`);
+    }
+
+    // Built from the fixed base and the checked path only; checked once more before use.
+    const upstream = new URL(`${base.origin}${basePathOut}${path}${url.search}`);
+    if (upstream.origin !== base.origin || upstream.pathname !== `${basePathOut}${path}`) {
+      onError(
+        new Error(`proxy: refused an upstream URL that left the platform: ${upstream.origin}`),
+        request,
+      );
+      return errorResponse('INVALID_REQUEST', 'the path cannot be forwarded');
+    }
+    const headers = copyHeaders(request.headers, requestHeaders);
+    headers.set('authorization', `Bearer ${apiKey}`);
+    if (endUser !== undefined) headers.set('latchkey-end-user', endUser);
+
+    const controller = new AbortController();
+    const onClientGone = () => controller.abort(request.signal.reason);
+    if (request.signal.aborted) return errorResponse('INVALID_REQUEST', 'the client went away');
+    request.signal.addEventListener('abort', onClientGone, { once: true });
+    const timer = setTimeout(() => controller.abort(new UpstreamTimeout()), timeoutMs);
+    let res: Response;
+    try {
+      res = await fetchImpl(upstream.href, {
+        method: request.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+    } catch (error) {
+      request.signal.removeEventListener('abort', onClientGone);
+      const timedOut = controller.signal.reason instanceof UpstreamTimeout;
+      onError(error, request);
+      return errorResponse(
+        'UNAVAILABLE',
+        timedOut
+          ? `the platform did not answer within ${timeoutMs} ms`
+          : 'the platform could not be reached',
+        { headers: { 'retry-after': '1' } },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const outHeaders = copyHeaders(res.headers, responseHeaders);
+    if (!outHeaders.has('cache-control')) outHeaders.set('cache-control', 'private, no-store');
+    outHeaders.set('x-content-type-options', 'nosniff');
+    const status = res.status >= 200 && res.status <= 599 ? res.status : 502;
+    const nullBody = request.method === 'HEAD' || status === 204 || status === 304;
+    if (nullBody) await res.body?.cancel().catch(() => undefined);
+    // The body streams through; the client going away cancels the upstream read.
+    return new Response(nullBody ? null : res.body, {
+      status,
+      statusText: res.statusText,
+      headers: outHeaders,
+    });
+  };
+}
