@@ -95,6 +95,8 @@ function socketApi(socketPath: string): AdminApi {
     revokeKey: call('revokeKey'),
     rotateKey: call('rotateKey'),
     rotateSigningKey: call('rotateSigningKey'),
+    registryConfig: call('registryConfig'),
+    rotateRegistryCa: call('rotateRegistryCa'),
     audit: call('audit'),
   } as AdminApi;
 }

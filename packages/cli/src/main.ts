@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './commands/admin.js';
+import { registerAdminRegistry } from './commands/admin-registry.js';
+import { registerAuth } from './commands/auth.js';
 import { registerServe } from './commands/serve.js';
 import { printError } from './output.js';
 
@@ -12,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
   registerAdmin(program);
+  registerAdminRegistry(program);
+  registerAuth(program);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

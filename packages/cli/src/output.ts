@@ -3,7 +3,14 @@ import { type ErrorCode, errorFix, isErrorCode } from '@latchkey/core';
 /** A failure the CLI reports with its code and a one-line fix. */
 export class CliError extends Error {
   constructor(
-    readonly code: ErrorCode | 'USAGE' | 'DATA_DIR_BUSY' | 'CONFIG',
+    readonly code:
+      | ErrorCode
+      | 'USAGE'
+      | 'DATA_DIR_BUSY'
+      | 'CONFIG'
+      | 'NOT_LOGGED_IN'
+      | 'SERVER_UNREACHABLE'
+      | 'REGISTRY_UNAUTHORIZED',
     message: string,
     readonly fix?: string,
     readonly exitCode = 1,
@@ -12,7 +19,15 @@ export class CliError extends Error {
   }
 }
 
+/** Ends a command that has already printed its outcome (e.g. `auth status --json`) with an exit code. */
+export class ExitWith extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 export function printError(error: unknown, json: boolean): number {
+  if (error instanceof ExitWith) return error.exitCode;
   const e =
     error instanceof CliError
       ? error

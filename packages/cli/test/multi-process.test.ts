@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Served, mint, runJson, serve } from './helpers.js';
+import { mint, runJson, type Served, serve } from './helpers.js';
 
 const BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lk_multi_${randomBytes(4).toString('hex')}`;
@@ -39,7 +39,10 @@ describe('two latchkey serve processes on one PostgreSQL', () => {
 
   it('a key revoked through the CLI is refused by both processes within 1 s', async () => {
     runJson(['admin', 'org', 'create', '--name', 'Multi'], env);
-    const key = runJson<{ id: string; secret: string }>(['admin', 'key', 'create', '--org', 'multi'], env);
+    const key = runJson<{ id: string; secret: string }>(
+      ['admin', 'key', 'create', '--org', 'multi'],
+      env,
+    );
     // Both processes have now verified (and cached) the key.
     expect((await mint(a.url, key.secret)).status).toBe(201);
     expect((await mint(b.url, key.secret)).status).toBe(201);
@@ -84,7 +87,9 @@ describe('two latchkey serve processes on one PostgreSQL', () => {
     expect(ka.keys).toHaveLength(2);
     expect(kb).toEqual(ka);
     const minted = await mint(a.url, key.secret);
-    const header = JSON.parse(Buffer.from((minted.body.token as string).split('.')[0] as string, 'base64url').toString());
+    const header = JSON.parse(
+      Buffer.from((minted.body.token as string).split('.')[0] as string, 'base64url').toString(),
+    );
     expect(header.kid).toBe(ka.keys[0]?.kid);
   });
 });

@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, fix: 'Check the id or path.' },
   METHOD_NOT_ALLOWED: { status: 405, fix: 'Check the HTTP method for this path in /docs.' },
   CONFLICT: { status: 409, fix: 'Pick another value; this one is taken.' },
+  REGISTRY_NOT_CONFIGURED: {
+    status: 404,
+    fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',
+  },
   UNAVAILABLE: { status: 503, fix: 'The service cannot reach its database; retry shortly.' },
   INTERNAL_ERROR: {
     status: 500,

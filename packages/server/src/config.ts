@@ -23,6 +23,15 @@ const envSchema = z.object({
   LATCHKEY_RECHECK_SECONDS: intFrom(15, 1, 60),
   LATCHKEY_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
   LATCHKEY_LOG: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LATCHKEY_REGISTRY: z
+    .string()
+    .regex(
+      /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/,
+      'must be HOST or HOST:PORT with no scheme, e.g. registry.example.com or 127.0.0.1:5000',
+    )
+    .optional(),
+  LATCHKEY_REGISTRY_SERVICE: z.string().min(1).max(200).default('latchkey-registry'),
+  LATCHKEY_REGISTRY_ISSUER: z.string().min(1).max(200).default('latchkey'),
 });
 
 export interface ServerConfig {
@@ -42,6 +51,12 @@ export interface ServerConfig {
   recheckMs: number;
   trustProxy: boolean;
   log: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The container registry the platform fronts (HOST[:PORT]); none when unset. */
+  registry: string | undefined;
+  /** `service` of the registry's token auth, and `aud` of its access tokens. */
+  registryService: string;
+  /** `issuer` of the registry's token auth, and `iss` of its access tokens. */
+  registryIssuer: string;
 }
 
 export class ConfigError extends Error {
@@ -80,5 +95,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     recheckMs: e.LATCHKEY_RECHECK_SECONDS * 1000,
     trustProxy: e.LATCHKEY_TRUST_PROXY === 'true' || e.LATCHKEY_TRUST_PROXY === '1',
     log: e.LATCHKEY_LOG,
+    registry: e.LATCHKEY_REGISTRY,
+    registryService: e.LATCHKEY_REGISTRY_SERVICE,
+    registryIssuer: e.LATCHKEY_REGISTRY_ISSUER,
   };
 }

@@ -96,7 +96,7 @@ describe.each(backends)('storage on $name', (backend) => {
         const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(
           p.db,
         );
-        expect(applied.rows.map((r) => r.name)).toEqual(['0001_core']);
+        expect(applied.rows.map((r) => r.name)).toEqual(['0001_core', '0002_registry']);
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });
 

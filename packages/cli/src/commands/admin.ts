@@ -118,13 +118,21 @@ export function registerAdmin(program: Command) {
   dbOptions(key.command('revoke').description('revoke a key everywhere (within a second)'))
     .argument('<keyId>', 'the key id (key_…)')
     .option('--reason <text>', 'why, for the audit log')
-    .action(async (keyId: string, o: Db & { reason?: string }) => {
+    .option(
+      '--cascade',
+      'also end the registry credentials it issued (works on an already revoked key too)',
+    )
+    .action(async (keyId: string, o: Db & { reason?: string; cascade?: boolean }) => {
       const k = await withAdmin(o, async (api) =>
-        unwrap(await api.revokeKey({ id: keyId, reason: o.reason, actor: actor() })),
+        unwrap(
+          await api.revokeKey({ id: keyId, reason: o.reason, cascade: o.cascade, actor: actor() }),
+        ),
       );
       if (o.json) return printJson(k);
       process.stdout.write(
-        `Revoked ${k.id} (${k.display}). Session tokens it already minted stay valid until they expire (at most 6 h).\n`,
+        k.credentialsEnded === undefined
+          ? `Revoked ${k.id} (${k.display}). Session tokens and registry credentials it already issued stay valid until they expire (at most 6 h and 12 h; --cascade ends the credentials).\n`
+          : `Revoked ${k.id} (${k.display}) and ended ${k.credentialsEnded} registry credential(s) it issued. Session tokens it minted stay valid until they expire (at most 6 h).\n`,
       );
     });
 

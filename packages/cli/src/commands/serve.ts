@@ -17,6 +17,10 @@ export function registerServe(program: Command) {
     )
     .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
     .option(
+      '--registry <host:port>',
+      'the container registry this platform fronts (default: LATCHKEY_REGISTRY)',
+    )
+    .option(
       '--no-bootstrap',
       'do not create a development org and key on an empty database (production)',
     )
@@ -26,11 +30,13 @@ export function registerServe(program: Command) {
         host?: string;
         dataDir?: string;
         databaseUrl?: string;
+        registry?: string;
         bootstrap: boolean;
       }) => {
         const config = configFrom(opts, {
           ...(opts.port !== undefined ? { PORT: opts.port } : {}),
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
+          ...(opts.registry !== undefined ? { LATCHKEY_REGISTRY: opts.registry } : {}),
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
@@ -69,6 +75,8 @@ export function registerServe(program: Command) {
             '',
           );
         }
+        if (config.registry)
+          lines.push(`Registry ${config.registry}: token endpoint ${server.url}/v1/registry/token`);
         lines.push(`API docs: ${server.url}/docs`, '');
         // One write, so a reader sees the whole block at once.
         process.stdout.write(lines.join('\n'));

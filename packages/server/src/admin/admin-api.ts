@@ -1,6 +1,10 @@
 import type { KeyKind } from '@latchkey/core';
 import type { Kysely } from 'kysely';
+import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { type RegistryAuthConfig, registryAuthConfig } from '../registry/auth-config.js';
+import { type RegistryCaInfo, registryAuthority } from '../registry/registry-authority.js';
+import { revokeKeyAndCredentials } from '../registry/registry-credentials.js';
 import {
   type ApiKey,
   createApiKey,
@@ -11,6 +15,7 @@ import {
 import { type AuditRecord, auditInTransaction, listAudit } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
+import type { Logger } from '../services/logger.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
 import { ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
@@ -37,8 +42,10 @@ export interface AdminApi {
   revokeKey(input: {
     id: string;
     reason?: string | undefined;
+    /** Also end the registry credentials the key issued. */
+    cascade?: boolean | undefined;
     actor: string;
-  }): Promise<Result<ApiKey>>;
+  }): Promise<Result<ApiKey & { credentialsEnded?: number }>>;
   rotateKey(input: {
     id: string;
     graceSeconds?: number | undefined;
@@ -47,6 +54,15 @@ export interface AdminApi {
   rotateSigningKey(input: {
     actor: string;
   }): Promise<Result<{ kid: string; retired: string | null }>>;
+  /** The registry's `auth: token:` settings and the certificate bundle it must trust. */
+  registryConfig(input: Record<string, never>): Promise<Result<RegistryAuthConfig>>;
+  /** Stages a new registry CA, or (`activate`) starts signing with the staged one. */
+  rotateRegistryCa(input: {
+    activate?: boolean | undefined;
+    actor: string;
+  }): Promise<
+    Result<{ staged?: RegistryCaInfo; active?: RegistryCaInfo; retired?: RegistryCaInfo | null }>
+  >;
   audit(input: {
     org: string;
     sinceSeconds?: number | undefined;
@@ -60,6 +76,10 @@ export interface AdminDeps {
   clock: Clock;
   bus: EventBus;
   signingKeys: SigningKeys;
+  config: ServerConfig;
+  /** The server's URL (the registry realm's base), when known. */
+  issuer?: string;
+  log?: Logger;
 }
 
 export function createAdminApi(deps: AdminDeps): AdminApi {
@@ -67,7 +87,8 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     createOrg: (input) => createOrg(deps.db, deps.clock, input),
     createKey: (input) => createApiKey(deps, input),
     listKeys: (input) => listApiKeys(deps, input.org),
-    revokeKey: (input) => revokeApiKey(deps, input),
+    revokeKey: (input) =>
+      input.cascade ? revokeKeyAndCredentials(deps, input) : revokeApiKey(deps, input),
     rotateKey: (input) => rotateApiKey(deps, input),
     async rotateSigningKey(input) {
       const r = await deps.signingKeys.rotate();
@@ -83,6 +104,15 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       );
       await deps.bus.publish({ type: 'signing-keys-changed' });
       return ok({ kid: r.kid, retired: r.retired ?? null });
+    },
+    registryConfig: async () => ok(await registryAuthConfig(deps)),
+    async rotateRegistryCa(input) {
+      const authority = registryAuthority(deps);
+      if (!input.activate) {
+        const staged = await authority.stage(input.actor);
+        return staged.ok ? ok({ staged: staged.value }) : staged;
+      }
+      return authority.activate(input.actor);
     },
     async audit(input) {
       const org = await findOrg(deps.db, input.org);

@@ -21,9 +21,16 @@ const bodies = {
     actor,
   }),
   listKeys: z.strictObject({ org: z.string() }),
-  revokeKey: z.strictObject({ id: z.string(), reason: z.string().optional(), actor }),
+  revokeKey: z.strictObject({
+    id: z.string(),
+    reason: z.string().optional(),
+    cascade: z.boolean().optional(),
+    actor,
+  }),
   rotateKey: z.strictObject({ id: z.string(), graceSeconds: z.number().min(0).optional(), actor }),
   rotateSigningKey: z.strictObject({ actor }),
+  registryConfig: z.strictObject({}),
+  rotateRegistryCa: z.strictObject({ activate: z.boolean().optional(), actor }),
   audit: z.strictObject({
     org: z.string(),
     sinceSeconds: z.number().positive().optional(),

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { registryMigration } from '../registry/schema.js';
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_registry': registryMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

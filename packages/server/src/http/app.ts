@@ -8,6 +8,11 @@ import type { RouteSpec } from './route-spec.js';
 import { specs as healthSpecs, registerHealth } from './routes/health.js';
 import { spec as metricsSpec, registerMetrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
+import { registerRegistryToken, spec as registryTokenSpec } from './routes/registry-token.js';
+import {
+  registerCreateRegistryCredentials,
+  spec as registryCredentialsSpec,
+} from './routes/v1-registry-credentials.js';
 import { spec as createTokenSpec, registerCreateToken } from './routes/v1-tokens-create.js';
 import { registerWhoami, spec as whoamiSpec } from './routes/v1-whoami.js';
 import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
@@ -15,6 +20,8 @@ import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
 export const routeSpecs: RouteSpec[] = [
   createTokenSpec,
   whoamiSpec,
+  registryCredentialsSpec,
+  registryTokenSpec,
   jwksSpec,
   ...healthSpecs,
   metricsSpec,
@@ -54,6 +61,8 @@ export function createApp(p: Platform): Hono<AppEnv> {
 
   registerCreateToken(app, p);
   registerWhoami(app, p);
+  registerCreateRegistryCredentials(app, p);
+  registerRegistryToken(app, p);
   registerJwks(app, p);
   registerHealth(app, p);
   registerMetrics(app, p);

@@ -1,0 +1,153 @@
+import { type ErrorCode, isErrorCode } from '@latchkey/core';
+import { EXIT } from './exit-codes.js';
+import { CliError } from './output.js';
+
+/** The fixes a partner at the CLI needs (the core ones speak to app backends). */
+export const PARTNER_FIX: Partial<Record<ErrorCode, string>> = {
+  INVALID_API_KEY:
+    'Partner keys start with rp_; paste the whole key again, or ask your org admin for one.',
+  API_KEY_EXPIRED:
+    'The key has expired; ask your org admin for a new partner key, then run latchkey auth login.',
+  API_KEY_REVOKED:
+    'The key was revoked by an org admin; ask them for a new partner key, then run latchkey auth login.',
+  WRONG_KEY_KIND:
+    'That is an app key (rk_); partner keys start with rp_ — ask your org admin for one.',
+};
+
+const KEY_CODES = new Set<string>([
+  'MISSING_API_KEY',
+  'INVALID_API_KEY',
+  'API_KEY_EXPIRED',
+  'API_KEY_REVOKED',
+  'WRONG_KEY_KIND',
+]);
+
+/** A CliError for a server error code, with the partner's fix and the documented exit code. */
+export function refusal(code: ErrorCode, message: string): CliError {
+  return new CliError(
+    code,
+    message,
+    PARTNER_FIX[code],
+    KEY_CODES.has(code) ? EXIT.KEY_REFUSED : EXIT.FAILURE,
+  );
+}
+
+export const unreachable = (server: string, detail: string) =>
+  new CliError(
+    'SERVER_UNREACHABLE',
+    `cannot reach the Latchkey server at ${server} (${detail})`,
+    'Check the server URL and your network; log in to another with latchkey auth login --server URL.',
+    EXIT.UNREACHABLE,
+  );
+
+/** Normalises a server URL (http or https, no trailing slash); a bad one is a usage error. */
+export function serverUrl(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new CliError(
+      'USAGE',
+      `--server: "${text}" is not a URL`,
+      'Pass e.g. --server https://latchkey.example.com.',
+      EXIT.USAGE,
+    );
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new CliError(
+      'USAGE',
+      `--server: "${text}" is not http or https`,
+      'Pass e.g. --server https://latchkey.example.com.',
+      EXIT.USAGE,
+    );
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * One call to the Latchkey API. Network failures become SERVER_UNREACHABLE, error
+ * envelopes a CliError with their code; the key goes in a header and nowhere else.
+ */
+export async function api<T>(
+  server: string,
+  path: string,
+  init: { method?: 'GET' | 'POST'; apiKey?: string; basic?: string; body?: unknown } = {},
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(server + path, {
+      method: init.method ?? 'GET',
+      headers: {
+        'user-agent': 'latchkey-cli/0.1.0',
+        ...(init.apiKey ? { authorization: `Bearer ${init.apiKey}` } : {}),
+        ...(init.basic
+          ? { authorization: `Basic ${Buffer.from(init.basic).toString('base64')}` }
+          : {}),
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const detail =
+      (error as Error).name === 'TimeoutError'
+        ? 'no answer in 15 s'
+        : (cause?.code ?? cause?.message ?? (error as Error).message);
+    throw unreachable(server, detail);
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (res.ok && body !== undefined) return body as T;
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (err && isErrorCode(err.code)) throw refusal(err.code, String(err.message ?? err.code));
+  if (res.status === 404 || body === undefined)
+    throw unreachable(server, `HTTP ${res.status} from ${path}: not a Latchkey server?`);
+  throw new CliError('INTERNAL_ERROR', `the server answered HTTP ${res.status} to ${path}`);
+}
+
+export interface Whoami {
+  org: { id: string; slug: string; name: string; partner: boolean };
+  key: { id: string; kind: 'app' | 'partner'; display: string; expiresAt: string | null };
+}
+
+export interface RegistryCredential {
+  registry: string;
+  username: string;
+  password: string;
+  expiresAt: string;
+  credentialId: string;
+}
+
+export const whoami = (server: string, apiKey: string) =>
+  api<Whoami>(server, '/v1/whoami', { apiKey });
+
+export const fetchRegistryCredential = (server: string, apiKey: string) =>
+  api<RegistryCredential>(server, '/v1/registry/credentials', { method: 'POST', apiKey });
+
+/** Asks the token endpoint what a registry credential may do on one repository. */
+export async function probeRegistryAccess(
+  server: string,
+  username: string,
+  password: string,
+  repository: string,
+): Promise<{ ok: true; actions: string[] } | { ok: false; error: CliError }> {
+  try {
+    const r = await api<{ token: string }>(
+      server,
+      `/v1/registry/token?scope=${encodeURIComponent(`repository:${repository}:pull,push`)}`,
+      { basic: `${username}:${password}` },
+    );
+    const claims = JSON.parse(Buffer.from(r.token.split('.')[1] ?? '', 'base64url').toString()) as {
+      access?: Array<{ name: string; actions: string[] }>;
+    };
+    return { ok: true, actions: claims.access?.find((a) => a.name === repository)?.actions ?? [] };
+  } catch (error) {
+    if (error instanceof CliError) return { ok: false, error };
+    throw error;
+  }
+}
