@@ -1,4 +1,4 @@
-import { encodeBase62, randomBase62 } from './base62.js';
+import { encodeBase62Number, randomBase62 } from './base62.js';
 
 export type IdPrefix = 'org' | 'key' | 'tok' | 'req' | 'evt' | 'sig' | 'usr';
 
@@ -9,7 +9,7 @@ export type IdPrefix = 'org' | 'key' | 'tok' | 'req' | 'evt' | 'sig' | 'usr';
  * newId('key') // "key_0QbX3l2m7Yq9TzR8xW1cVb"
  */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
-  return `${prefix}_${encodeBase62(BigInt(now), 8)}${randomBase62(14)}`;
+  return `${prefix}_${encodeBase62Number(Math.max(0, Math.floor(now)), 8)}${randomBase62(14)}`;
 }
 
 export function isId(prefix: IdPrefix, text: unknown): text is string {
