@@ -1,21 +1,11 @@
 import { request } from 'node:http';
 import { userInfo } from 'node:os';
-import {
-  type AdminApi,
-  type AdminOperation,
-  adminSocketPath,
-  ConfigError,
-  createAdminApi,
-  createLogger,
-  createMemoryRateLimiter,
-  createPlatform,
-  DataDirBusyError,
-  loadConfig,
-  lockHolder,
-  type Result,
-  systemClock,
-  tryLockDataDir,
-} from '@latchkey/server';
+import type { AdminApi, AdminOperation, Result, ServerConfig } from '@latchkey/server';
+
+// The server package (PGlite, Kysely, Hono…) is loaded only by the commands that
+// need it, so `latchkey auth …` and the credential helper start fast.
+const server = () => import('@latchkey/server');
+
 import { CliError } from './output.js';
 
 export interface DbOptions {
@@ -31,7 +21,11 @@ export const actor = () => {
   }
 };
 
-export function configFrom(opts: DbOptions, extra: Record<string, string | undefined> = {}) {
+export async function configFrom(
+  opts: DbOptions,
+  extra: Record<string, string | undefined> = {},
+): Promise<ServerConfig> {
+  const { ConfigError, loadConfig } = await server();
   try {
     return loadConfig({
       ...process.env,
@@ -112,7 +106,17 @@ export async function withAdmin<T>(
   opts: DbOptions,
   fn: (api: AdminApi, via: 'direct' | 'socket') => Promise<T>,
 ): Promise<T> {
-  const config = configFrom(opts);
+  const config = await configFrom(opts);
+  const {
+    adminSocketPath,
+    createAdminApi,
+    createLogger,
+    createMemoryRateLimiter,
+    createPlatform,
+    DataDirBusyError,
+    systemClock,
+    tryLockDataDir,
+  } = await server();
   let lock: ReturnType<typeof tryLockDataDir> | undefined;
   if (!config.databaseUrl) {
     const deadline = Date.now() + 10_000;

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderAuthYaml } from '@latchkey/server';
 import type { Command } from 'commander';
 import { actor, unwrap, withAdmin } from '../admin-connection.js';
 import { writeFileAtomic } from '../atomic-write.js';
@@ -68,7 +67,7 @@ export function registerAdminRegistry(program: Command) {
           certificates: c.cas,
         });
       process.stdout.write(
-        `# Latchkey token auth for the registry${c.registry ? ` at ${c.registry}` : ''}; ${c.cas.length} CA certificate(s) in the bundle\n${renderAuthYaml(config, bundle)}`,
+        `# Latchkey token auth for the registry${c.registry ? ` at ${c.registry}` : ''}; ${c.cas.length} CA certificate(s) in the bundle\n${(await import('@latchkey/server')).renderAuthYaml(config, bundle)}`,
       );
       process.stderr.write(
         `Wrote ${bundle}: ${c.cas.map((ca) => `${ca.id} (${ca.state})`).join(', ')}\n`,

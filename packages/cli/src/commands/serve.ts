@@ -1,4 +1,3 @@
-import { DataDirBusyError, startServer } from '@latchkey/server';
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
 import { CliError } from '../output.js';
@@ -33,7 +32,8 @@ export function registerServe(program: Command) {
         registry?: string;
         bootstrap: boolean;
       }) => {
-        const config = configFrom(opts, {
+        const { DataDirBusyError, startServer } = await import('@latchkey/server');
+        const config = await configFrom(opts, {
           ...(opts.port !== undefined ? { PORT: opts.port } : {}),
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
           ...(opts.registry !== undefined ? { LATCHKEY_REGISTRY: opts.registry } : {}),
