@@ -40,6 +40,7 @@ function createRedisLimiter(url: string, clock: Clock, log: Logger): RateLimiter
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 100, 1_000),
   });
   // Without a listener ioredis prints every failed reconnect; log the first of each outage.

@@ -93,14 +93,19 @@ export function createRedisRateLimiter(
   clock: Clock,
   prefix = 'latchkey:rl:',
 ): RateLimiter {
+  // EVALSHA through a defined command: the script is sent once, not with every call.
+  if (!(redis as unknown as Record<string, unknown>).latchkeyGcra) {
+    redis.defineCommand('latchkeyGcra', { numberOfKeys: 1, lua: GCRA });
+  }
+  const gcra = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)
+    .latchkeyGcra as (...args: unknown[]) => Promise<unknown>;
   const run = async (key: string, limit: Limit, spend: boolean): Promise<RateDecision> => {
     const interval = 1000 / limit.perSecond;
     const tolerance = interval * Math.max(limit.burst, 1);
     let reply: [number, number];
     try {
-      reply = (await redis.eval(
-        GCRA,
-        1,
+      reply = (await gcra.call(
+        redis,
         prefix + key,
         clock.now(),
         interval,
