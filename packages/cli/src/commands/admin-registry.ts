@@ -4,24 +4,10 @@ import type { Command } from 'commander';
 import { actor, unwrap, withAdmin } from '../admin-connection.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { CliError, printJson } from '../output.js';
+import { type Db, dbOptions } from './admin.js';
 
 /** The bundle's file name in --out. */
 export const BUNDLE_FILE = 'latchkey-registry-ca.pem';
-
-interface Db {
-  dataDir?: string;
-  databaseUrl?: string;
-  json?: boolean;
-}
-
-const dbOptions = (cmd: Command) =>
-  cmd
-    .option(
-      '--data-dir <dir>',
-      'embedded database directory (default: LATCHKEY_DATA_DIR or ./.latchkey-data)',
-    )
-    .option('--database-url <url>', 'PostgreSQL connection string (default: DATABASE_URL)')
-    .option('--json', 'print one JSON object, for scripts');
 
 /** `latchkey admin registry config|rotate`: the registry's token auth. */
 export function registerAdminRegistry(program: Command) {

@@ -3,13 +3,13 @@ import { actor, unwrap, withAdmin } from '../admin-connection.js';
 import { parseDuration } from '../duration.js';
 import { CliError, printJson, printTable } from '../output.js';
 
-interface Db {
+export interface Db {
   dataDir?: string;
   databaseUrl?: string;
   json?: boolean;
 }
 
-const dbOptions = (cmd: Command) =>
+export const dbOptions = (cmd: Command) =>
   cmd
     .option(
       '--data-dir <dir>',

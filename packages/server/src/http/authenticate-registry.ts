@@ -3,10 +3,9 @@ import {
   type CredentialHolder,
   verifyRegistryCredential,
 } from '../registry/registry-credentials.js';
+import { checkFailureGate, refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
-
-const FAILURE_WINDOW_SECONDS = 60;
 
 /** Who is asking for a registry access token, and with what. */
 export interface RegistryCaller extends Omit<CredentialHolder, 'credentialId' | 'expiresAt'> {
@@ -42,18 +41,7 @@ export async function authenticateRegistryCaller(
   c: Context<AppEnv>,
   p: Platform,
 ): Promise<RegistryCaller> {
-  const ip = c.get('ip');
-  const perMinute = p.config.authFailuresPerIp;
-  const limit = { perSecond: perMinute / FAILURE_WINDOW_SECONDS, burst: perMinute };
-  if (perMinute > 0) {
-    const gate = await p.limiter.peek(`authfail:${ip}`, limit);
-    if (!gate.allowed) {
-      p.metrics.authFailures.inc({ code: 'RATE_LIMITED' });
-      throw new HttpError('RATE_LIMITED', 'too many failed authentications from this address', {
-        'Retry-After': String(gate.retryAfter),
-      });
-    }
-  }
+  await checkFailureGate(c, p);
   let failure: HttpError;
   let subject: { orgId?: string; keyId?: string } = {};
   let shown = 'anonymous';
@@ -106,20 +94,5 @@ export async function authenticateRegistryCaller(
     if (!(error instanceof HttpError)) throw error;
     failure = error;
   }
-  p.metrics.authFailures.inc({ code: failure.code });
-  if (perMinute > 0) await p.limiter.take(`authfail:${ip}`, limit);
-  void p.audit
-    .write({
-      orgId: subject.orgId ?? null,
-      action: 'auth.failed',
-      actor: shown,
-      target: subject.keyId ?? null,
-      outcome: failure.code,
-      ip,
-      userAgent: c.req.header('user-agent') ?? null,
-      requestId: c.get('requestId'),
-      data: { path: c.req.path },
-    })
-    .catch((error) => p.log.warn('audit write failed', { error: String(error) }));
-  throw failure;
+  return refuseAuth(c, p, failure, { display: shown === 'anonymous' ? null : shown, ...subject });
 }

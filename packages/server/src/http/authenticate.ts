@@ -26,61 +26,76 @@ function presentedKey(c: Context<AppEnv>): string {
   return m[1] as string;
 }
 
-/**
- * Authenticates the key on a request. Refusals are audited (display form only,
- * never the secret) and count against the client IP's failed-auth limit.
- */
-export async function authenticateKey(c: Context<AppEnv>, p: Platform): Promise<AuthedKey> {
-  const ip = c.get('ip');
+const failureLimit = (p: Platform) => {
   const perMinute = p.config.authFailuresPerIp;
-  const limit = { perSecond: perMinute / FAILURE_WINDOW_SECONDS, burst: perMinute };
-  if (perMinute > 0) {
-    const gate = await p.limiter.peek(`authfail:${ip}`, limit);
-    if (!gate.allowed) {
-      p.metrics.authFailures.inc({ code: 'RATE_LIMITED' });
-      throw new HttpError('RATE_LIMITED', 'too many failed authentications from this address', {
-        'Retry-After': String(gate.retryAfter),
-      });
-    }
+  return perMinute > 0
+    ? { perSecond: perMinute / FAILURE_WINDOW_SECONDS, burst: perMinute }
+    : undefined;
+};
+
+/** Refuses at once a client IP that has used up its failed-authentication budget. */
+export async function checkFailureGate(c: Context<AppEnv>, p: Platform): Promise<void> {
+  const limit = failureLimit(p);
+  if (!limit) return;
+  const gate = await p.limiter.peek(`authfail:${c.get('ip')}`, limit);
+  if (!gate.allowed) {
+    p.metrics.authFailures.inc({ code: 'RATE_LIMITED' });
+    throw new HttpError('RATE_LIMITED', 'too many failed authentications from this address', {
+      'Retry-After': String(gate.retryAfter),
+    });
   }
-  let failure: {
-    code: HttpError['code'];
-    message: string;
-    display: string | null;
-    orgId?: string;
-    keyId?: string;
-  };
-  try {
-    const secret = presentedKey(c);
-    const result = await p.keys.authenticate(secret);
-    if (result.ok) return result.value;
-    failure = {
-      code: result.code,
-      message: result.message,
-      display:
-        /^r[kp]_/.test(secret) && secret.length > 8
-          ? `${secret.slice(0, 3)}…${secret.slice(-4)}`
-          : null,
-      ...(result.subject ?? {}),
-    };
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    failure = { code: error.code, message: error.message, display: null };
-  }
+}
+
+/**
+ * Records a refused authentication — metrics, the IP's failure budget, an audit
+ * row naming the credential by its display form only — and throws the refusal.
+ */
+export async function refuseAuth(
+  c: Context<AppEnv>,
+  p: Platform,
+  failure: HttpError,
+  who: { display: string | null; orgId?: string | undefined; keyId?: string | undefined },
+): Promise<never> {
   p.metrics.authFailures.inc({ code: failure.code });
-  if (perMinute > 0) await p.limiter.take(`authfail:${ip}`, limit);
+  const limit = failureLimit(p);
+  if (limit) await p.limiter.take(`authfail:${c.get('ip')}`, limit);
   void p.audit
     .write({
-      orgId: failure.orgId ?? null,
+      orgId: who.orgId ?? null,
       action: 'auth.failed',
-      actor: failure.display ?? 'anonymous',
-      target: failure.keyId ?? null,
+      actor: who.display ?? 'anonymous',
+      target: who.keyId ?? null,
       outcome: failure.code,
-      ip,
+      ip: c.get('ip'),
       userAgent: c.req.header('user-agent') ?? null,
       requestId: c.get('requestId'),
       data: { path: c.req.path },
     })
     .catch((error) => p.log.warn('audit write failed', { error: String(error) }));
-  throw new HttpError(failure.code, failure.message);
+  throw failure;
+}
+
+/** `rk_…abcd`: what of a presented secret may be shown. */
+export const shownSecret = (secret: string): string | null =>
+  /^r[kpc]_/.test(secret) && secret.length > 8 ? `${secret.slice(0, 3)}…${secret.slice(-4)}` : null;
+
+/**
+ * Authenticates the key on a request. Refusals are audited (display form only,
+ * never the secret) and count against the client IP's failed-auth limit.
+ */
+export async function authenticateKey(c: Context<AppEnv>, p: Platform): Promise<AuthedKey> {
+  await checkFailureGate(c, p);
+  let secret: string;
+  try {
+    secret = presentedKey(c);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return refuseAuth(c, p, error, { display: null });
+  }
+  const result = await p.keys.authenticate(secret);
+  if (result.ok) return result.value;
+  return refuseAuth(c, p, HttpError.from(result), {
+    display: shownSecret(secret),
+    ...(result.subject ?? {}),
+  });
 }
