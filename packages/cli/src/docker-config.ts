@@ -7,6 +7,8 @@ import { CliError } from './output.js';
 
 /** The credential helper's name as Docker knows it: `docker-credential-<name>`. */
 export const HELPER_NAME = 'latchkey';
+/** The credential helper's executable, as Docker runs it. */
+export const HELPER_BIN = `docker-credential-${HELPER_NAME}`;
 
 interface DockerConfigFile {
   auths?: Record<string, { auth?: string; [k: string]: unknown }>;

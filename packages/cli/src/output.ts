@@ -63,3 +63,11 @@ export function printTable(rows: Array<Record<string, string>>) {
   process.stdout.write(line(cols.map((c) => c.toUpperCase())));
   for (const r of rows) process.stdout.write(line(cols.map((c) => r[c] ?? '')));
 }
+
+/** An ISO time for people: `2026-11-23T17:00:00Z (in 11 h 58 min)` or `(… ago)`. */
+export const until = (iso: string) => {
+  const ms = new Date(iso).getTime() - Date.now();
+  const h = Math.floor(Math.abs(ms) / 3600_000);
+  const m = Math.floor((Math.abs(ms) % 3600_000) / 60_000);
+  return `${iso.replace(/\.\d+Z$/, 'Z')} (${ms >= 0 ? 'in ' : ''}${h ? `${h} h ` : ''}${m} min${ms < 0 ? ' ago' : ''})`;
+};

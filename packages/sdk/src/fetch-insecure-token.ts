@@ -1,7 +1,7 @@
 import { buildClient } from './create-client.js';
 import { checkApiKey, checkOptionsObject, fail } from './options.js';
 import { nodeEnv, warnOnce } from './runtime.js';
-import type { CreatedToken, TokenGrant } from './tokens.js';
+import { type CreatedToken, GRANT_FIELDS, type TokenGrant } from './tokens.js';
 
 export interface InsecureTokenOptions extends TokenGrant {
   /** The platform's URL. Defaults to `LATCHKEY_BASE_URL`, then `http://127.0.0.1:8787`. */
@@ -13,19 +13,7 @@ export interface InsecureTokenOptions extends TokenGrant {
   force?: boolean | undefined;
 }
 
-const OPTION_NAMES = [
-  'baseUrl',
-  'fetch',
-  'signal',
-  'timeoutMs',
-  'force',
-  'expiresIn',
-  'models',
-  'maxSessions',
-  'origins',
-  'maxSessionSeconds',
-  'metadata',
-] as const;
+const OPTION_NAMES = ['baseUrl', 'fetch', 'signal', 'timeoutMs', 'force', ...GRANT_FIELDS] as const;
 
 /**
  * Mints a session token straight from the page with your API key, for local

@@ -33,7 +33,7 @@ export interface Whoami {
   key: { id: string; kind: 'app' | 'partner'; display: string; expiresAt: string | null };
 }
 
-const GRANT_FIELDS = [
+export const GRANT_FIELDS = [
   'expiresIn',
   'models',
   'maxSessions',
