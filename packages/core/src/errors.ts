@@ -39,11 +39,54 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, fix: 'Check the id or path.' },
   METHOD_NOT_ALLOWED: { status: 405, fix: 'Check the HTTP method for this path in /docs.' },
   CONFLICT: { status: 409, fix: 'Pick another value; this one is taken.' },
+  MODEL_NOT_FOUND: {
+    status: 404,
+    fix: 'Check the model name; GET /v1/models lists the models this platform serves.',
+  },
+  MODEL_NOT_ALLOWED: {
+    status: 403,
+    fix: "Mint a session token whose grant lists this model (models: ['…']) on your backend.",
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    fix: "Open the session from an origin in the token's grant (origins), or mint a token for this origin.",
+  },
+  SESSION_LIMIT: {
+    status: 409,
+    fix: 'Close one of the sessions open under this token, or mint a token with a higher maxSessions.',
+  },
+  SESSION_CLOSED: {
+    status: 409,
+    fix: 'This session has ended; open a new one.',
+  },
+  MODEL_UNAVAILABLE: {
+    status: 503,
+    fix: 'No runtime serving this model has room right now; retry shortly, or ask the operator to add runtimes.',
+  },
+  UNKNOWN_COMMAND: {
+    status: 400,
+    fix: "Send one of the commands the model lists in its 'ready' message.",
+  },
+  COMMAND_FAILED: {
+    status: 500,
+    fix: 'The model could not carry out the command; retry, and report the session id if it persists.',
+  },
+  JOB_NOT_FINISHED: {
+    status: 409,
+    fix: "Poll GET /v1/jobs/{id} until its state is 'succeeded', then fetch the result.",
+  },
+  JOB_FAILED: {
+    status: 409,
+    fix: 'The job failed (its error says why); submit a new one.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',
   },
-  UNAVAILABLE: { status: 503, fix: 'The service cannot reach its database; retry shortly.' },
+  UNAVAILABLE: {
+    status: 503,
+    fix: 'The service cannot reach a dependency (database, Redis or a runtime); retry shortly.',
+  },
   INTERNAL_ERROR: {
     status: 500,
     fix: 'Retry; if it persists, report the request id to the operator.',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type IdPrefix, isId, newId } from './ids.js';
 
-const PREFIXES: IdPrefix[] = ['org', 'key', 'tok', 'req', 'evt', 'sig', 'usr'];
+const PREFIXES: IdPrefix[] = ['org', 'key', 'tok', 'req', 'evt', 'sig', 'usr', 'ses', 'job', 'rtm'];
 
 describe('newId', () => {
   it.each(PREFIXES)('makes a %s id with its prefix and 22 base62 characters', (prefix) => {

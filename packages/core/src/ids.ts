@@ -1,6 +1,16 @@
 import { encodeBase62Number, randomBase62 } from './base62.js';
 
-export type IdPrefix = 'org' | 'key' | 'tok' | 'req' | 'evt' | 'sig' | 'usr';
+export type IdPrefix =
+  | 'org'
+  | 'key'
+  | 'tok'
+  | 'req'
+  | 'evt'
+  | 'sig'
+  | 'usr'
+  | 'ses'
+  | 'job'
+  | 'rtm';
 
 /**
  * A prefixed, time-sortable id: `key_` + 8 base62 of milliseconds + 14 random base62.

@@ -7,4 +7,26 @@ export { DOCS_BASE, ERROR_CODES, errorFix, isErrorCode } from './errors.js';
 export type { IdPrefix } from './ids.js';
 export { isId, newId } from './ids.js';
 export type { KeyKind, ParsedKey } from './key-format.js';
+export type {
+  ClientMessage,
+  CloseReason,
+  CommandMessage,
+  CreatedSession,
+  IceServer,
+  JobInfo,
+  JobState,
+  MediaKind,
+  ModelInfo,
+  RuntimeMessage,
+  SessionInfo,
+  SessionState,
+} from './realtime.js';
+export {
+  CLOSE_REASONS,
+  DATA_CHANNEL_LABEL,
+  isCloseReason,
+  MAX_MESSAGE_BYTES,
+  parseClientMessage,
+  parseRuntimeMessage,
+} from './realtime.js';
 export { displayKey, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from './key-format.js';
