@@ -7,6 +7,7 @@ export { DOCS_BASE, ERROR_CODES, errorFix, isErrorCode } from './errors.js';
 export type { IdPrefix } from './ids.js';
 export { isId, newId } from './ids.js';
 export type { KeyKind, ParsedKey } from './key-format.js';
+export { displayKey, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from './key-format.js';
 export type {
   ClientMessage,
   CloseReason,
@@ -29,4 +30,3 @@ export {
   parseClientMessage,
   parseRuntimeMessage,
 } from './realtime.js';
-export { displayKey, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from './key-format.js';
