@@ -92,6 +92,10 @@ function socketApi(socketPath: string): AdminApi {
     registryConfig: call('registryConfig'),
     rotateRegistryCa: call('rotateRegistryCa'),
     audit: call('audit'),
+    createRuntime: call('createRuntime'),
+    listRuntimes: call('listRuntimes'),
+    revokeRuntime: call('revokeRuntime'),
+    listSessions: call('listSessions'),
   } as AdminApi;
 }
 

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdmin } from './commands/admin.js';
+import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
+import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { printError } from './output.js';
 
@@ -15,6 +17,8 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program);
   registerAdmin(program);
   registerAdminRegistry(program);
+  registerAdminRealtime(program);
+  registerRuntime(program);
   registerAuth(program);
   const json = argv.includes('--json');
   try {

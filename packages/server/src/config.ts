@@ -1,7 +1,21 @@
+import type { IceServer } from '@latchkey/core';
 import { z } from 'zod';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
+
+const iceServers = z
+  .array(
+    z.strictObject({
+      urls: z.union([
+        z.string().regex(/^(stun|stuns|turn|turns):/),
+        z.array(z.string().regex(/^(stun|stuns|turn|turns):/)).min(1),
+      ]),
+      username: z.string().optional(),
+      credential: z.string().optional(),
+    }),
+  )
+  .max(8);
 
 const envSchema = z.object({
   PORT: intFrom(8787, 0, 65535),
@@ -32,6 +46,29 @@ const envSchema = z.object({
     .optional(),
   LATCHKEY_REGISTRY_SERVICE: z.string().min(1).max(200).default('latchkey-registry'),
   LATCHKEY_REGISTRY_ISSUER: z.string().min(1).max(200).default('latchkey'),
+  LATCHKEY_EMBEDDED_RUNTIME: z.enum(['true', 'false', '1', '0']).default('true'),
+  LATCHKEY_ICE_HOST_ADDRESSES: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F:.]+(,[0-9a-fA-F:.]+)*$/,
+      'must be IP addresses separated by commas, e.g. 127.0.0.1,192.168.1.20',
+    )
+    .default('127.0.0.1'),
+  LATCHKEY_ICE_SERVERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return iceServers.parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a JSON array of {urls, username?, credential?}, e.g. [{"urls":"stun:stun.example.com:3478"}]',
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 export interface ServerConfig {
@@ -57,6 +94,12 @@ export interface ServerConfig {
   registryService: string;
   /** `issuer` of the registry's token auth, and `iss` of its access tokens. */
   registryIssuer: string;
+  /** Host the demo and configured models in this process (`serve --no-runtime` turns it off). */
+  embeddedRuntime: boolean;
+  /** The addresses the embedded runtime offers as ICE host candidates. */
+  iceHostAddresses: string[];
+  /** STUN/TURN servers handed to browsers with each new session. */
+  iceServers: IceServer[];
 }
 
 export class ConfigError extends Error {
@@ -98,5 +141,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registry: e.LATCHKEY_REGISTRY,
     registryService: e.LATCHKEY_REGISTRY_SERVICE,
     registryIssuer: e.LATCHKEY_REGISTRY_ISSUER,
+    embeddedRuntime: e.LATCHKEY_EMBEDDED_RUNTIME === 'true' || e.LATCHKEY_EMBEDDED_RUNTIME === '1',
+    iceHostAddresses: e.LATCHKEY_ICE_HOST_ADDRESSES.split(','),
+    iceServers: (e.LATCHKEY_ICE_SERVERS ?? []) as IceServer[],
   };
 }

@@ -1,13 +1,16 @@
+import type { TokenVerifier } from '@latchkey/core/node';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from './config.js';
 import { type OpenDatabase, openDatabase } from './db/open-database.js';
 import type { Database } from './db/schema.js';
+import { createRealtime, type Realtime } from './realtime/realtime.js';
 import { type AuditWriter, createAuditWriter } from './services/audit.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { loadOrCreateSecret } from './services/dev-secret.js';
 import { createMemoryBus, createPostgresBus, type EventBus } from './services/event-bus.js';
 import { createKeyAuthenticator, type KeyAuthenticator } from './services/key-auth.js';
+import { createLocalVerifier } from './services/local-token-verifier.js';
 import { createLogger, type Logger } from './services/logger.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import {
@@ -15,7 +18,7 @@ import {
   createRedisRateLimiter,
   type RateLimiter,
 } from './services/rate-limiter.js';
-import { createSecretBox } from './services/secret-box.js';
+import { createSecretBox, type SecretBox } from './services/secret-box.js';
 import { createSigningKeys, type SigningKeys } from './services/signing-keys.js';
 
 /** Every service a running Latchkey needs, built once from the config. */
@@ -31,6 +34,12 @@ export interface Platform {
   limiter: RateLimiter;
   metrics: Metrics;
   log: Logger;
+  /** Seals secrets at rest (signing keys, runtime bearer secrets) under LATCHKEY_SECRET. */
+  box: SecretBox;
+  /** Verifies this platform's session tokens, offline, as a model host would. */
+  verifyToken: TokenVerifier;
+  /** Sessions, jobs and the runtimes that serve them. */
+  realtime: Realtime;
   /** `iss` of minted tokens; set once the listening address is known. */
   issuer: string;
   close(): Promise<void>;
@@ -76,7 +85,8 @@ export async function createPlatform(
       ? await createPostgresBus(database.url, db as Kysely<unknown>)
       : createMemoryBus();
   const secret = config.secret ?? loadOrCreateSecret(config.dataDir, log);
-  const signingKeys = await createSigningKeys(db, createSecretBox(secret), clock);
+  const box = createSecretBox(secret);
+  const signingKeys = await createSigningKeys(db, box, clock);
   bus.subscribe((e) => {
     if (e.type === 'signing-keys-changed')
       signingKeys
@@ -91,6 +101,7 @@ export async function createPlatform(
       ? createRedisLimiter(config.redisUrl, clock, log)
       : createMemoryRateLimiter(clock));
   const audit = createAuditWriter(db, clock);
+  const issuer = () => platform.issuer;
   const platform: Platform = {
     config,
     database,
@@ -103,8 +114,23 @@ export async function createPlatform(
     limiter,
     metrics: createMetrics(),
     log,
+    box,
+    verifyToken: createLocalVerifier({ signingKeys, issuer, audience: config.audience, clock }),
+    realtime: createRealtime({
+      db,
+      clock,
+      bus,
+      audit,
+      log,
+      signingKeys,
+      box,
+      issuer,
+      audience: config.audience,
+      iceServers: config.iceServers,
+    }),
     issuer: config.issuer ?? `http://${config.host}:${config.port}`,
     async close() {
+      await platform.realtime.stop();
       await audit.flush().catch(() => undefined);
       await keys.close();
       await bus.close();

@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DOCS_BASE, newId } from '@latchkey/core';
+import type { Runtime, RuntimeOptions } from '@latchkey/runtime';
 import { createAdminApi } from './admin/admin-api.js';
 import { createAdminRoutes } from './admin/admin-routes.js';
 import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
 import { createApp } from './http/app.js';
+import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
 import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
 import { createApiKey } from './services/api-keys.js';
 import { createOrg } from './services/orgs.js';
@@ -20,12 +23,22 @@ export interface RunningServer {
   adminSocket: string | undefined;
   /** Present on the first start of an empty database (unless bootstrap is off). */
   bootstrap: { orgId: string; orgSlug: string; apiKey: string } | undefined;
+  /** The runtime embedded in this process, if any. */
+  runtime: Runtime | undefined;
   close(): Promise<void>;
 }
 
 export interface ServeOptions extends PlatformOverrides {
   bootstrap?: boolean;
+  /**
+   * The embedded runtime: `false` for none (a coordinator whose models run in
+   * `latchkey runtime` processes), or options for it (models, capacity…). Default:
+   * the demo models, unless the config turns the embedded runtime off.
+   */
+  runtime?: false | EmbeddedRuntimeOptions;
 }
+
+export type EmbeddedRuntimeOptions = Omit<RuntimeOptions, 'verifyToken'>;
 
 export class DataDirBusyError extends Error {
   override name = 'DataDirBusyError';
@@ -44,6 +57,49 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * Hosts the models in this process: the runtime verifies tokens with the platform's
+ * own keys, reports its sessions straight to the coordinator, and is reachable by
+ * other processes at `${url}/runtime-host` with a bearer secret.
+ */
+async function attachEmbeddedRuntime(
+  platform: Platform,
+  url: string,
+  config: ServerConfig,
+  options: ServeOptions,
+): Promise<{ runtime: Runtime; close(): Promise<void> } | undefined> {
+  if (options.runtime === false || !config.embeddedRuntime) return undefined;
+  const { createRuntime, createRuntimeHandler } = await import('@latchkey/runtime');
+  const runtime = createRuntime({
+    hostAddresses: config.iceHostAddresses,
+    log: platform.log,
+    ...options.runtime,
+    verifyToken: platform.verifyToken,
+  });
+  const secret = randomBytes(32).toString('base64url');
+  platform.realtime.embeddedHandler = createRuntimeHandler(runtime, { secret });
+  const id = await platform.realtime.directory.attachEmbedded(
+    runtime,
+    `${url}${RUNTIME_HOST_PATH}`,
+    secret,
+  );
+  const pending = new Set<Promise<void>>();
+  runtime.onEvent((event) => {
+    const applied = platform.realtime.sessions
+      .applyEvent(id, event)
+      .catch((error) => platform.log.warn('session event not applied', { error: String(error) }))
+      .finally(() => pending.delete(applied));
+    pending.add(applied);
+  });
+  return {
+    runtime,
+    async close() {
+      await runtime.close().catch(() => undefined);
+      await Promise.all([...pending]);
+    },
+  };
 }
 
 /** Starts Latchkey: storage, services, the HTTP API and (embedded) the admin socket. */
@@ -95,6 +151,9 @@ export async function startServer(
   const url = `http://${hostForUrl}:${port}`;
   if (!config.issuer) platform.issuer = url;
 
+  const embedded = await attachEmbeddedRuntime(platform, url, config, options);
+  platform.realtime.start();
+
   const admin = createAdminApi(platform);
   let adminServer: Server | undefined;
   let adminSocket: string | undefined;
@@ -144,8 +203,13 @@ export async function startServer(
     platform,
     adminSocket,
     bootstrap,
+    runtime: embedded?.runtime,
     close() {
       closing ??= (async () => {
+        // Sessions end first (runtime_shutdown), while their rows can still be written.
+        await embedded?.close();
+        await platform.realtime.stop();
+        await platform.realtime.directory.detachEmbedded().catch(() => undefined);
         server.closeIdleConnections?.();
         await new Promise<void>((r) => server.close(() => r()));
         if (adminServer) await new Promise<void>((r) => adminServer?.close(() => r()));

@@ -96,7 +96,11 @@ describe.each(backends)('storage on $name', (backend) => {
         const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(
           p.db,
         );
-        expect(applied.rows.map((r) => r.name)).toEqual(['0001_core', '0002_registry']);
+        expect(applied.rows.map((r) => r.name)).toEqual([
+          '0001_core',
+          '0002_registry',
+          '0003_realtime',
+        ]);
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });
 

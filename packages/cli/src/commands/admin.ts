@@ -122,19 +122,47 @@ export function registerAdmin(program: Command) {
       '--cascade',
       'also end the registry credentials it issued (works on an already revoked key too)',
     )
-    .action(async (keyId: string, o: Db & { reason?: string; cascade?: boolean }) => {
-      const k = await withAdmin(o, async (api) =>
-        unwrap(
-          await api.revokeKey({ id: keyId, reason: o.reason, cascade: o.cascade, actor: actor() }),
-        ),
-      );
-      if (o.json) return printJson(k);
-      process.stdout.write(
-        k.credentialsEnded === undefined
-          ? `Revoked ${k.id} (${k.display}). Session tokens and registry credentials it already issued stay valid until they expire (at most 6 h and 12 h; --cascade ends the credentials).\n`
-          : `Revoked ${k.id} (${k.display}) and ended ${k.credentialsEnded} registry credential(s) it issued. Session tokens it minted stay valid until they expire (at most 6 h).\n`,
-      );
-    });
+    .option(
+      '--end-sessions',
+      'also end, at once, the realtime sessions opened with tokens it minted (works on an already revoked key too)',
+    )
+    .action(
+      async (
+        keyId: string,
+        o: Db & { reason?: string; cascade?: boolean; endSessions?: boolean },
+      ) => {
+        const k = await withAdmin(o, async (api) =>
+          unwrap(
+            await api.revokeKey({
+              id: keyId,
+              reason: o.reason,
+              cascade: o.cascade,
+              endSessions: o.endSessions,
+              actor: actor(),
+            }),
+          ),
+        );
+        if (o.json) return printJson(k);
+        const ended = [
+          k.credentialsEnded === undefined
+            ? undefined
+            : `${k.credentialsEnded} registry credential(s)`,
+          k.sessionsEnded === undefined ? undefined : `${k.sessionsEnded} live session(s)`,
+        ].filter((x) => x !== undefined);
+        const stays = [
+          'session tokens it minted stay valid until they expire (at most 6 h)',
+          k.sessionsEnded === undefined
+            ? 'sessions already open run on (--end-sessions ends them)'
+            : undefined,
+          k.credentialsEnded === undefined
+            ? 'registry credentials stay valid until they expire (at most 12 h; --cascade ends them)'
+            : undefined,
+        ].filter((x) => x !== undefined);
+        process.stdout.write(
+          `Revoked ${k.id} (${k.display})${ended.length ? ` and ended ${ended.join(' and ')}` : ''}. ${stays.join('; ').replace(/^./, (c) => c.toUpperCase())}.\n`,
+        );
+      },
+    );
 
   dbOptions(
     key.command('rotate').description('replace a key with a new one with the same settings'),

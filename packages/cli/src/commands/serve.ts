@@ -20,6 +20,10 @@ export function registerServe(program: Command) {
       'the container registry this platform fronts (default: LATCHKEY_REGISTRY)',
     )
     .option(
+      '--no-runtime',
+      'host no models in this process (they run in `latchkey runtime` processes)',
+    )
+    .option(
       '--no-bootstrap',
       'do not create a development org and key on an empty database (production)',
     )
@@ -30,6 +34,7 @@ export function registerServe(program: Command) {
         dataDir?: string;
         databaseUrl?: string;
         registry?: string;
+        runtime: boolean;
         bootstrap: boolean;
       }) => {
         const { DataDirBusyError, startServer } = await import('@latchkey/server');
@@ -37,6 +42,7 @@ export function registerServe(program: Command) {
           ...(opts.port !== undefined ? { PORT: opts.port } : {}),
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
           ...(opts.registry !== undefined ? { LATCHKEY_REGISTRY: opts.registry } : {}),
+          ...(opts.runtime === false ? { LATCHKEY_EMBEDDED_RUNTIME: 'false' } : {}),
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
@@ -75,6 +81,15 @@ export function registerServe(program: Command) {
             '',
           );
         }
+        if (server.runtime)
+          lines.push(
+            `Models in this process: ${server.runtime
+              .models()
+              .map((m) => `${m.name} (${m.kind})`)
+              .join(', ')}`,
+          );
+        else
+          lines.push('No models in this process: start `latchkey runtime --server URL` processes.');
         if (config.registry)
           lines.push(`Registry ${config.registry}: token endpoint ${server.url}/v1/registry/token`);
         lines.push(`API docs: ${server.url}/docs`, '');

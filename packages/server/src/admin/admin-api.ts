@@ -1,13 +1,21 @@
-import type { KeyKind } from '@latchkey/core';
+import type { KeyKind, SessionState } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { type AdminSession, endKeySessions, listSessions } from '../realtime/key-sessions.js';
+import {
+  createRuntimeCredential,
+  listRuntimes,
+  type RuntimeSummary,
+  revokeRuntime,
+} from '../realtime/runtime-credentials.js';
 import { type RegistryAuthConfig, registryAuthConfig } from '../registry/auth-config.js';
 import { type RegistryCaInfo, registryAuthority } from '../registry/registry-authority.js';
 import { revokeKeyAndCredentials } from '../registry/registry-credentials.js';
 import {
   type ApiKey,
   createApiKey,
+  getApiKey,
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
@@ -44,8 +52,25 @@ export interface AdminApi {
     reason?: string | undefined;
     /** Also end the registry credentials the key issued. */
     cascade?: boolean | undefined;
+    /** Also end, at once, the realtime sessions opened with tokens the key minted. */
+    endSessions?: boolean | undefined;
     actor: string;
-  }): Promise<Result<ApiKey & { credentialsEnded?: number }>>;
+  }): Promise<Result<ApiKey & { credentialsEnded?: number; sessionsEnded?: number }>>;
+  /** A credential for a `latchkey runtime` process; the secret is shown once. */
+  createRuntime(input: {
+    name: string;
+    actor: string;
+  }): Promise<Result<{ id: string; name: string; secret: string }>>;
+  listRuntimes(input: Record<string, never>): Promise<Result<RuntimeSummary[]>>;
+  revokeRuntime(input: {
+    id: string;
+    actor: string;
+  }): Promise<Result<{ id: string; sessionsEnded: number }>>;
+  listSessions(input: {
+    org: string;
+    state?: SessionState | 'open' | undefined;
+    limit?: number | undefined;
+  }): Promise<Result<AdminSession[]>>;
   rotateKey(input: {
     id: string;
     graceSeconds?: number | undefined;
@@ -87,8 +112,22 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     createOrg: (input) => createOrg(deps.db, deps.clock, input),
     createKey: (input) => createApiKey(deps, input),
     listKeys: (input) => listApiKeys(deps, input.org),
-    revokeKey: (input) =>
-      input.cascade ? revokeKeyAndCredentials(deps, input) : revokeApiKey(deps, input),
+    async revokeKey(input) {
+      const revoked = input.cascade
+        ? await revokeKeyAndCredentials(deps, input)
+        : await revokeApiKey(deps, input);
+      if (!input.endSessions) return revoked;
+      // Like --cascade, --end-sessions also works on a key that is already revoked.
+      if (!revoked.ok && revoked.code !== 'CONFLICT') return revoked;
+      const key = revoked.ok ? revoked : await getApiKey(deps, input.id);
+      if (!key.ok) return key;
+      const sessionsEnded = await endKeySessions(deps, { keyId: input.id, actor: input.actor });
+      return ok({ ...key.value, sessionsEnded });
+    },
+    createRuntime: (input) => createRuntimeCredential(deps, input),
+    listRuntimes: async () => ok(await listRuntimes(deps)),
+    revokeRuntime: (input) => revokeRuntime(deps, input),
+    listSessions: (input) => listSessions(deps, input),
     rotateKey: (input) => rotateApiKey(deps, input),
     async rotateSigningKey(input) {
       const r = await deps.signingKeys.rotate();

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { realtimeMigration } from '../realtime/schema.js';
 import { registryMigration } from '../registry/schema.js';
 
 const migrations: Record<string, Migration> = {
@@ -71,6 +72,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0002_registry': registryMigration,
+  '0003_realtime': realtimeMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,6 +2,7 @@ import { newId } from '@latchkey/core';
 import { Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { DependencyUnavailableError } from '../services/rate-limiter.js';
+import { registerCors } from './cors.js';
 import type { AppEnv, Platform } from './env.js';
 import { errorResponse, HttpError } from './http-error.js';
 import type { RouteSpec } from './route-spec.js';
@@ -9,10 +10,33 @@ import { specs as healthSpecs, registerHealth } from './routes/health.js';
 import { spec as metricsSpec, registerMetrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
 import { registerRegistryToken, spec as registryTokenSpec } from './routes/registry-token.js';
+import { registerRuntimeHost } from './routes/runtime-host.js';
+import { spec as generateSpec, registerGenerate } from './routes/v1-generate.js';
+import { registerSubmitJob, spec as submitJobSpec } from './routes/v1-jobs-create.js';
+import { spec as getJobSpec, registerGetJob } from './routes/v1-jobs-get.js';
+import { spec as getJobResultSpec, registerGetJobResult } from './routes/v1-jobs-result.js';
+import { spec as listModelsSpec, registerListModels } from './routes/v1-models-list.js';
 import {
   registerCreateRegistryCredentials,
   spec as registryCredentialsSpec,
 } from './routes/v1-registry-credentials.js';
+import {
+  spec as deregisterRuntimeSpec,
+  registerDeregisterRuntime,
+} from './routes/v1-runtimes-deregister.js';
+import { registerRuntimeEvents, spec as runtimeEventsSpec } from './routes/v1-runtimes-events.js';
+import {
+  spec as heartbeatRuntimeSpec,
+  registerHeartbeatRuntime,
+} from './routes/v1-runtimes-heartbeat.js';
+import {
+  registerRegisterRuntime,
+  spec as registerRuntimeSpec,
+} from './routes/v1-runtimes-register.js';
+import { spec as createSessionSpec, registerCreateSession } from './routes/v1-sessions-create.js';
+import { spec as deleteSessionSpec, registerDeleteSession } from './routes/v1-sessions-delete.js';
+import { spec as getSessionSpec, registerGetSession } from './routes/v1-sessions-get.js';
+import { spec as offerSessionSpec, registerOfferSession } from './routes/v1-sessions-offer.js';
 import { spec as createTokenSpec, registerCreateToken } from './routes/v1-tokens-create.js';
 import { registerWhoami, spec as whoamiSpec } from './routes/v1-whoami.js';
 import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
@@ -20,6 +44,19 @@ import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
 export const routeSpecs: RouteSpec[] = [
   createTokenSpec,
   whoamiSpec,
+  listModelsSpec,
+  createSessionSpec,
+  getSessionSpec,
+  offerSessionSpec,
+  deleteSessionSpec,
+  generateSpec,
+  submitJobSpec,
+  getJobSpec,
+  getJobResultSpec,
+  registerRuntimeSpec,
+  heartbeatRuntimeSpec,
+  runtimeEventsSpec,
+  deregisterRuntimeSpec,
   registryCredentialsSpec,
   registryTokenSpec,
   jwksSpec,
@@ -39,6 +76,13 @@ function clientIp(
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
     ?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Whether a concrete path fits an OpenAPI path template (`/v1/jobs/{id}`). */
+function matchesTemplate(template: string, path: string): boolean {
+  const t = template.split('/');
+  const p = path.split('/');
+  return t.length === p.length && t.every((seg, i) => seg.startsWith('{') || seg === p[i]);
 }
 
 /** The public HTTP API. */
@@ -61,8 +105,23 @@ export function createApp(p: Platform): Hono<AppEnv> {
     );
   });
 
+  registerCors(app);
   registerCreateToken(app, p);
   registerWhoami(app, p);
+  registerListModels(app, p);
+  registerCreateSession(app, p);
+  registerGetSession(app, p);
+  registerOfferSession(app, p);
+  registerDeleteSession(app, p);
+  registerGenerate(app, p);
+  registerSubmitJob(app, p);
+  registerGetJob(app, p);
+  registerGetJobResult(app, p);
+  registerRegisterRuntime(app, p);
+  registerHeartbeatRuntime(app, p);
+  registerRuntimeEvents(app, p);
+  registerDeregisterRuntime(app, p);
+  registerRuntimeHost(app, p);
   registerCreateRegistryCredentials(app, p);
   registerRegistryToken(app, p);
   registerJwks(app, p);
@@ -75,7 +134,9 @@ export function createApp(p: Platform): Hono<AppEnv> {
   );
 
   app.notFound((c) => {
-    const methods = routeSpecs.filter((s) => s.path === c.req.path).map((s) => s.method);
+    const methods = routeSpecs
+      .filter((s) => matchesTemplate(s.path, c.req.path))
+      .map((s) => s.method);
     // RFC 9110: a 405 names the methods the resource does allow.
     const allow = methods
       .flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]))

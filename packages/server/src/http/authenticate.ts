@@ -77,7 +77,9 @@ export async function refuseAuth(
 
 /** `rk_…abcd`: what of a presented secret may be shown. */
 export const shownSecret = (secret: string): string | null =>
-  /^r[kpc]_/.test(secret) && secret.length > 8 ? `${secret.slice(0, 3)}…${secret.slice(-4)}` : null;
+  /^r[kpct]_/.test(secret) && secret.length > 8
+    ? `${secret.slice(0, 3)}…${secret.slice(-4)}`
+    : null;
 
 /**
  * Authenticates the key on a request. Refusals are audited (display form only,

@@ -1,8 +1,13 @@
+import type { CloseReason } from '@latchkey/core';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 
 /** What one process tells the others sharing its database. */
-export type BusEvent = { type: 'key-changed'; keyId: string } | { type: 'signing-keys-changed' };
+export type BusEvent =
+  | { type: 'key-changed'; keyId: string }
+  | { type: 'signing-keys-changed' }
+  /** Sessions the database now holds closed: whoever can reach their runtime tells it. */
+  | { type: 'sessions-closed'; reason: CloseReason; sessions: { id: string; runtimeId: string }[] };
 
 /**
  * Change notifications between processes. On PGlite there is one process, so

@@ -9,9 +9,12 @@ export interface Logger {
 }
 
 // Anything shaped like a key or a JWT is masked, whatever field it hides in.
-const SECRET = /\b(r[kp]_)[0-9A-Za-z]{34}([0-9A-Za-z]{4})\b|\beyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+const SECRET =
+  /\b(r[kp]_)[0-9A-Za-z]{34}([0-9A-Za-z]{4})\b|\b(r[ct]_)[\w-]{39}([\w-]{4})(?![\w-])|\beyJ[\w-]+\.[\w-]+\.[\w-]+/g;
 export const redact = (text: string) =>
-  text.replace(SECRET, (_m, p, last) => (p ? `${p}…${last}` : '[token]'));
+  text.replace(SECRET, (_m, p, last, p2, last2) =>
+    p ? `${p}…${last}` : p2 ? `${p2}…${last2}` : '[token]',
+  );
 
 /** JSON lines on stderr, secrets masked. */
 export function createLogger(

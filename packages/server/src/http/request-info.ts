@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import type { RequestInfo } from '../realtime/sessions.js';
+import type { AppEnv } from './env.js';
+import { HttpError } from './http-error.js';
+
+/** What services record about the request: origin, client IP, user agent, request id. */
+export function requestInfo(c: Context<AppEnv>): RequestInfo {
+  const origin = c.req.header('origin');
+  return {
+    origin: origin === undefined || origin === 'null' ? null : origin.slice(0, 256),
+    ip: c.get('ip'),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.get('requestId'),
+  };
+}
+
+const MODEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** The `{model}` path parameter, checked. */
+export function modelParam(c: Context<AppEnv>): string {
+  const model = c.req.param('model') ?? '';
+  if (!MODEL.test(model))
+    throw new HttpError(
+      'INVALID_REQUEST',
+      'model: a model name is lowercase letters, digits, ".", "_" or "-" (at most 64)',
+    );
+  return model;
+}
+
+/** An `{id}` path parameter of the given prefix; anything else is a resource that does not exist. */
+export function idParam(c: Context<AppEnv>, prefix: 'ses' | 'job', what: string): string {
+  const id = c.req.param('id') ?? '';
+  if (!new RegExp(`^${prefix}_[0-9A-Za-z]{22}$`).test(id))
+    throw new HttpError('NOT_FOUND', `no ${what} "${id.slice(0, 64)}" (ids look like ${prefix}_…)`);
+  return id;
+}

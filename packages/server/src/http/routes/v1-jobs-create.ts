@@ -1,0 +1,42 @@
+import type { Hono } from 'hono';
+import { authenticateCaller } from '../authenticate-caller.js';
+import type { AppEnv, Platform } from '../env.js';
+import { HttpError } from '../http-error.js';
+import { readJson } from '../read-json.js';
+import { modelParam, requestInfo } from '../request-info.js';
+import type { RouteSpec } from '../route-spec.js';
+import { JobInfoSchema, JobInput } from './job-schemas.js';
+import { AUTH_ERRORS } from './session-schemas.js';
+
+export const spec: RouteSpec = {
+  method: 'post',
+  path: '/v1/jobs/{model}',
+  operationId: 'submitJob',
+  summary: 'Submit a batch job',
+  description:
+    "Checks the input against the model now (400 when it does not fit) and queues the job. Poll GET /v1/jobs/{id}; fetch the bytes from GET /v1/jobs/{id}/result. Jobs are visible to their org only (to a session token: its own and its end user's). Finished jobs are kept 24 h.",
+  auth: 'apiKey',
+  body: JobInput,
+  responses: {
+    202: { description: 'The queued job', schema: JobInfoSchema },
+    400: { description: 'INVALID_REQUEST' },
+    401: { description: AUTH_ERRORS },
+    403: { description: 'MODEL_NOT_ALLOWED, ORIGIN_NOT_ALLOWED' },
+    404: { description: 'MODEL_NOT_FOUND' },
+    503: { description: 'UNAVAILABLE' },
+  },
+};
+
+export function registerSubmitJob(app: Hono<AppEnv>, p: Platform) {
+  app.post('/v1/jobs/:model', async (c) => {
+    const caller = await authenticateCaller(c, p);
+    const model = modelParam(c);
+    const input = await readJson(c, JobInput, true);
+    const job = await p.realtime.jobs.submit(caller, model, input, requestInfo(c));
+    if (!job.ok) throw HttpError.from(job);
+    return c.json(job.value, 202, {
+      'Cache-Control': 'no-store',
+      Location: `/v1/jobs/${job.value.jobId}`,
+    });
+  });
+}

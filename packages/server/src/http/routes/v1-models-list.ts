@@ -1,0 +1,47 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { authenticateCaller } from '../authenticate-caller.js';
+import type { AppEnv, Platform } from '../env.js';
+import type { RouteSpec } from '../route-spec.js';
+
+export const ModelInfoSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(['realtime', 'batch']),
+    description: z.string(),
+    tracks: z
+      .object({
+        input: z.array(z.enum(['video', 'audio'])),
+        output: z.array(z.enum(['video', 'audio'])),
+      })
+      .optional(),
+    commands: z.array(z.string()).optional(),
+    resultType: z.string().optional(),
+  })
+  .meta({ id: 'Model' });
+
+export const spec: RouteSpec = {
+  method: 'get',
+  path: '/v1/models',
+  operationId: 'listModels',
+  summary: 'List the models this platform serves now',
+  description:
+    'The union of the models of every live runtime: realtime models take sessions, batch models take jobs. Takes an app key or a session token.',
+  auth: 'apiKey',
+  responses: {
+    200: {
+      description: 'The models',
+      schema: z.object({ models: z.array(ModelInfoSchema) }).meta({ id: 'ModelList' }),
+    },
+    401: { description: 'MISSING_API_KEY, INVALID_API_KEY, INVALID_TOKEN, TOKEN_EXPIRED, …' },
+  },
+};
+
+export function registerListModels(app: Hono<AppEnv>, p: Platform) {
+  app.get(spec.path, async (c) => {
+    await authenticateCaller(c, p);
+    return c.json({ models: await p.realtime.directory.models() }, 200, {
+      'Cache-Control': 'no-store',
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { HEARTBEAT_SECONDS, registerRuntime } from '../../realtime/runtime-registration.js';
+import { authenticateRuntime } from '../authenticate-runtime.js';
+import type { AppEnv, Platform } from '../env.js';
+import { HttpError } from '../http-error.js';
+import { readJson } from '../read-json.js';
+import type { RouteSpec } from '../route-spec.js';
+import { RegisterBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
+
+export const spec: RouteSpec = {
+  method: 'post',
+  path: '/v1/runtimes/register',
+  operationId: 'registerRuntime',
+  summary: 'A runtime process comes online (runtime credential)',
+  description:
+    'Called by `latchkey runtime`: where the coordinator reaches it, its models and capacity, and the bearer secret the coordinator must send it. The answer says where to verify session tokens (JWKS) and how often to heartbeat.',
+  body: RegisterBody,
+  responses: {
+    200: {
+      description: 'Registered',
+      schema: z
+        .object({
+          runtimeId: z.string(),
+          issuer: z.string(),
+          audience: z.string(),
+          jwksUrl: z.string(),
+          heartbeatSeconds: z.number(),
+        })
+        .meta({ id: 'RuntimeRegistered' }),
+    },
+    400: { description: 'INVALID_REQUEST' },
+    401: { description: RUNTIME_AUTH_ERRORS },
+  },
+};
+
+export function registerRegisterRuntime(app: Hono<AppEnv>, p: Platform) {
+  app.post(spec.path, async (c) => {
+    const runtime = await authenticateRuntime(c, p);
+    const body = await readJson(c, RegisterBody);
+    const done = await registerRuntime(p, runtime, body, { ip: c.get('ip') });
+    if (!done.ok) throw HttpError.from(done);
+    return c.json(
+      {
+        runtimeId: done.value.runtimeId,
+        issuer: p.issuer,
+        audience: p.config.audience,
+        jwksUrl: `${p.issuer}/.well-known/jwks.json`,
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+      },
+      200,
+      { 'Cache-Control': 'no-store' },
+    );
+  });
+}

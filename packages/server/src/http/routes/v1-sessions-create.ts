@@ -1,0 +1,63 @@
+import { MAX_TOKEN_SECONDS } from '@latchkey/core';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { authenticateCaller } from '../authenticate-caller.js';
+import type { AppEnv, Platform } from '../env.js';
+import { HttpError } from '../http-error.js';
+import { readJson } from '../read-json.js';
+import { requestInfo } from '../request-info.js';
+import type { RouteSpec } from '../route-spec.js';
+import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
+
+export const CreateSessionBody = z
+  .strictObject({
+    model: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9._-]{0,63}$/,
+        'a model name is lowercase letters, digits, ".", "_" or "-"',
+      ),
+    maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
+  })
+  .meta({ id: 'CreateSessionRequest' });
+
+export const spec: RouteSpec = {
+  method: 'post',
+  path: '/v1/sessions',
+  operationId: 'createSession',
+  summary: 'Open a realtime session with a model',
+  description:
+    "Takes a session token (browsers) or an app key (servers). The token's grant decides the models, the origins and how many sessions may be open at once; the session lasts until closed or until the grant's maxSessionSeconds (maxSessionSeconds in the body applies to app-key callers only). Then send the SDP offer to /v1/sessions/{id}/offer.",
+  auth: 'apiKey',
+  body: CreateSessionBody,
+  responses: {
+    201: { description: 'The session, and the ICE servers to use', schema: CreatedSessionSchema },
+    400: { description: 'INVALID_REQUEST' },
+    401: { description: AUTH_ERRORS },
+    403: { description: 'MODEL_NOT_ALLOWED, ORIGIN_NOT_ALLOWED, WRONG_KEY_KIND' },
+    404: { description: 'MODEL_NOT_FOUND' },
+    409: { description: 'SESSION_LIMIT' },
+    503: { description: 'MODEL_UNAVAILABLE, UNAVAILABLE' },
+  },
+};
+
+export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
+  app.post(spec.path, async (c) => {
+    const caller = await authenticateCaller(c, p);
+    const body = await readJson(c, CreateSessionBody);
+    if (caller.kind === 'token' && body.maxSessionSeconds !== undefined)
+      throw new HttpError(
+        'INVALID_REQUEST',
+        "maxSessionSeconds: set by the session token's grant; only app-key callers pass it here",
+      );
+    const created = await p.realtime.sessions.create(caller, body, requestInfo(c));
+    if (!created.ok)
+      throw HttpError.from(
+        created,
+        created.code === 'MODEL_UNAVAILABLE' || created.code === 'UNAVAILABLE'
+          ? { 'Retry-After': '2' }
+          : {},
+      );
+    return c.json(created.value, 201, { 'Cache-Control': 'no-store' });
+  });
+}

@@ -1,0 +1,29 @@
+import type { Hono } from 'hono';
+import { authenticateCaller } from '../authenticate-caller.js';
+import type { AppEnv, Platform } from '../env.js';
+import { HttpError } from '../http-error.js';
+import { idParam } from '../request-info.js';
+import type { RouteSpec } from '../route-spec.js';
+import { AUTH_ERRORS, SessionInfoSchema } from './session-schemas.js';
+
+export const spec: RouteSpec = {
+  method: 'get',
+  path: '/v1/sessions/{id}',
+  operationId: 'getSession',
+  summary: 'Describe a session: its state and, once closed, why',
+  auth: 'apiKey',
+  responses: {
+    200: { description: 'The session', schema: SessionInfoSchema },
+    401: { description: AUTH_ERRORS },
+    404: { description: 'NOT_FOUND (also for sessions of other orgs and other end users)' },
+  },
+};
+
+export function registerGetSession(app: Hono<AppEnv>, p: Platform) {
+  app.get('/v1/sessions/:id', async (c) => {
+    const caller = await authenticateCaller(c, p);
+    const found = await p.realtime.sessions.get(caller, idParam(c, 'ses', 'session'));
+    if (!found.ok) throw HttpError.from(found);
+    return c.json(found.value, 200, { 'Cache-Control': 'no-store' });
+  });
+}

@@ -1,0 +1,220 @@
+import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@latchkey/core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Caller } from '../http/authenticate-caller.js';
+import { canSee, grantRefusal, modelRefusal } from '../realtime/grant-checks.js';
+import { parseModels } from '../realtime/runtime-credentials.js';
+import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
+import { type JobRow, realtimeDb } from '../realtime/schema.js';
+import type { RequestInfo } from '../realtime/sessions.js';
+import type { AuditWriter } from '../services/audit.js';
+import type { Clock } from '../services/clock.js';
+import { mintToken } from '../services/mint-token.js';
+import { type Failure, fail, ok, type Result } from '../services/result.js';
+import type { SigningKeys } from '../services/signing-keys.js';
+import { JOB_LEASE_MS, type JobOutcome, type JobRunner } from './job-runner.js';
+
+/** How long `POST /v1/generate/{model}` waits for its result. */
+export const GENERATE_TIMEOUT_MS = 120_000;
+/** Finished jobs (and their results) are deleted after this long. */
+export const JOB_RETENTION_MS = 24 * 3600_000;
+const JOB_TOKEN_SECONDS = 600;
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export function toJobInfo(r: JobRow): JobInfo {
+  return {
+    jobId: r.id,
+    model: r.model,
+    state: r.state,
+    createdAt: iso(r.created_at) as string,
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    error:
+      r.state === 'failed'
+        ? { code: r.error_code ?? 'INTERNAL_ERROR', message: r.error_message ?? 'the job failed' }
+        : null,
+    result:
+      r.state === 'succeeded'
+        ? { contentType: r.result_type ?? 'application/octet-stream', bytes: r.result_bytes ?? 0 }
+        : null,
+  };
+}
+
+export interface JobService {
+  submit(caller: Caller, model: string, input: unknown, req: RequestInfo): Promise<Result<JobInfo>>;
+  /** Submits and waits: the result, or why there is none. */
+  generate(
+    caller: Caller,
+    model: string,
+    input: unknown,
+    req: RequestInfo,
+  ): Promise<Result<{ jobId: string; contentType: string; body: Uint8Array }>>;
+  get(caller: Caller, id: string): Promise<Result<JobInfo>>;
+  result(caller: Caller, id: string): Promise<Result<{ contentType: string; body: Uint8Array }>>;
+  /** Fails jobs whose process died (lease lapsed) and deletes old ones. */
+  sweep(): Promise<void>;
+}
+
+export function createJobService(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  audit: AuditWriter;
+  signingKeys: SigningKeys;
+  issuer: () => string;
+  audience: string;
+  directory: RuntimeDirectory;
+  runner: JobRunner;
+}): JobService {
+  const rdb = realtimeDb(deps.db);
+  const notFound = (id: string): Failure =>
+    fail('NOT_FOUND', `no job "${id.slice(0, 64)}" for this caller`);
+
+  const load = async (caller: Caller, id: string): Promise<Result<JobRow>> => {
+    const row = await rdb.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && canSee(caller, row) ? ok(row) : notFound(id);
+  };
+
+  const submit: JobService['submit'] = async (caller, model, input, req) => {
+    const refusal =
+      modelRefusal(await deps.directory.models(), model, 'batch') ??
+      grantRefusal(caller, model, req.origin);
+    if (refusal) return refusal;
+    const runtime = (await deps.directory.live()).find((r) =>
+      (parseModels(r.models) ?? []).some((m) => m.name === model && m.kind === 'batch'),
+    );
+    const host = runtime ? await deps.directory.host(runtime.id) : undefined;
+    if (!host) return fail('UNAVAILABLE', `no runtime serving "${model}" can be reached; retry`);
+    const valid = await host.validateJob(model, input);
+    if (!valid.ok) return valid;
+
+    // The runtime verifies a token for every job: the caller's own, or (for a key)
+    // one minted for this model only.
+    const token =
+      caller.kind === 'token'
+        ? caller.token
+        : mintToken(
+            {
+              clock: deps.clock,
+              signingKeys: deps.signingKeys,
+              issuer: deps.issuer(),
+              audience: deps.audience,
+            },
+            caller.key,
+            { expiresIn: JOB_TOKEN_SECONDS, models: [model], maxSessions: 1 },
+          ).token;
+    const now = deps.clock.now();
+    const row: JobRow = {
+      id: newId('job', now),
+      org_id: caller.orgId,
+      key_id: caller.keyId,
+      token_id: caller.kind === 'token' ? caller.claims.jti : null,
+      owner_ref: caller.kind === 'token' ? caller.ownerRef : null,
+      model,
+      state: 'queued',
+      input,
+      runtime_id: null,
+      result: null,
+      result_type: null,
+      result_bytes: null,
+      error_code: null,
+      error_message: null,
+      created_at: new Date(now),
+      started_at: null,
+      finished_at: null,
+      lease_until: new Date(now + JOB_LEASE_MS),
+    };
+    await rdb
+      .insertInto('jobs')
+      .values({ ...row, input: JSON.stringify(input) })
+      .execute();
+    await deps.audit.write({
+      orgId: caller.orgId,
+      action: 'job.submitted',
+      actor: caller.keyId,
+      target: row.id,
+      outcome: 'ok',
+      ip: req.ip,
+      userAgent: req.userAgent,
+      requestId: req.requestId,
+      data: { model, tokenId: caller.kind === 'token' ? caller.claims.jti : null },
+    });
+    deps.runner.enqueue({
+      id: row.id,
+      orgId: caller.orgId,
+      actor: caller.keyId,
+      model,
+      token,
+      input,
+    });
+    return ok(toJobInfo(row));
+  };
+
+  return {
+    submit,
+    async generate(caller, model, input, req) {
+      const job = await submit(caller, model, input, req);
+      if (!job.ok) return job;
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race<JobOutcome>([
+        deps.runner.wait(job.value.jobId),
+        new Promise((resolve) => {
+          timer = setTimeout(
+            () =>
+              resolve({
+                ok: false,
+                code: 'UNAVAILABLE',
+                message: `no result within ${GENERATE_TIMEOUT_MS / 1000} s; poll GET /v1/jobs/${job.value.jobId}`,
+              }),
+            GENERATE_TIMEOUT_MS,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!outcome.ok) return fail(asCode(outcome.code), outcome.message);
+      return ok({ jobId: job.value.jobId, contentType: outcome.contentType, body: outcome.body });
+    },
+    async get(caller, id) {
+      const row = await load(caller, id);
+      return row.ok ? ok(toJobInfo(row.value)) : row;
+    },
+    async result(caller, id) {
+      const row = await load(caller, id);
+      if (!row.ok) return row;
+      const r = row.value;
+      if (r.state === 'failed')
+        return fail(
+          'JOB_FAILED',
+          `job ${id} failed: ${r.error_code ?? 'INTERNAL_ERROR'}: ${r.error_message ?? 'the job failed'}`,
+        );
+      if (r.state !== 'succeeded' || r.result === null)
+        return fail('JOB_NOT_FINISHED', `job ${id} is ${r.state}; poll GET /v1/jobs/${id}`);
+      return ok({ contentType: r.result_type ?? 'application/octet-stream', body: r.result });
+    },
+    async sweep() {
+      const now = new Date(deps.clock.now());
+      await rdb
+        .updateTable('jobs')
+        .set({
+          state: 'failed',
+          error_code: 'UNAVAILABLE',
+          error_message: 'the process running the job stopped before it finished; submit it again',
+          finished_at: now,
+        })
+        .where('state', 'in', ['queued', 'running'])
+        .where('lease_until', '<', now)
+        .execute();
+      await rdb
+        .deleteFrom('jobs')
+        .where('finished_at', '<', new Date(now.getTime() - JOB_RETENTION_MS))
+        .execute();
+    },
+  };
+}
+
+/** A failure passes through with its own code, unless the model itself broke: JOB_FAILED. */
+const asCode = (code: string): ErrorCode =>
+  isErrorCode(code) && ERROR_CODES[code].status < 500
+    ? code
+    : code === 'UNAVAILABLE' || code === 'MODEL_UNAVAILABLE'
+      ? code
+      : 'JOB_FAILED';

@@ -1,0 +1,53 @@
+import type { ModelInfo } from '@latchkey/core';
+import type { Caller } from '../http/authenticate-caller.js';
+import { type Failure, fail } from '../services/result.js';
+
+/** MODEL_NOT_FOUND unless a live runtime serves `model` as `kind`. */
+export function modelRefusal(
+  models: ModelInfo[],
+  model: string,
+  kind: ModelInfo['kind'],
+): Failure | undefined {
+  if (models.some((m) => m.name === model && m.kind === kind)) return undefined;
+  const names = models.filter((m) => m.kind === kind).map((m) => `"${m.name}"`);
+  return fail(
+    'MODEL_NOT_FOUND',
+    `no ${kind} model "${model}" is being served${names.length ? `; ${kind} models: ${names.join(', ')}` : ''}`,
+  );
+}
+
+/** MODEL_NOT_ALLOWED / ORIGIN_NOT_ALLOWED for a token caller whose grant does not cover the request. */
+export function grantRefusal(
+  caller: Caller,
+  model: string,
+  origin: string | null,
+): Failure | undefined {
+  if (caller.kind !== 'token') return undefined;
+  const { models, origins } = caller.grant;
+  if (!models.includes('*') && !models.includes(model))
+    return fail(
+      'MODEL_NOT_ALLOWED',
+      `this session token does not allow model "${model}" (it allows ${models.map((m) => `"${m}"`).join(', ')})`,
+    );
+  if (origins.length > 0 && (origin === null || !origins.includes(origin)))
+    return fail(
+      'ORIGIN_NOT_ALLOWED',
+      origin === null
+        ? 'this session token is limited to certain origins, and the request sent no Origin'
+        : `this session token does not allow origin ${origin.slice(0, 200)}`,
+    );
+  return undefined;
+}
+
+/**
+ * Whether a caller may see a session or job: same org, and for a token caller the
+ * same token or the same end user (minting key + metadata). Otherwise NOT_FOUND.
+ */
+export function canSee(
+  caller: Caller,
+  row: { org_id: string; token_id: string | null; owner_ref: string | null },
+): boolean {
+  if (row.org_id !== caller.orgId) return false;
+  if (caller.kind === 'key') return true;
+  return row.token_id === caller.claims.jti || row.owner_ref === caller.ownerRef;
+}

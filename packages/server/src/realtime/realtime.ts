@@ -1,0 +1,95 @@
+import type { IceServer } from '@latchkey/core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { createJobRunner } from '../jobs/job-runner.js';
+import { createJobService, type JobService } from '../jobs/jobs.js';
+import type { AuditWriter } from '../services/audit.js';
+import type { Clock } from '../services/clock.js';
+import type { BusEvent, EventBus } from '../services/event-bus.js';
+import type { Logger } from '../services/logger.js';
+import type { SecretBox } from '../services/secret-box.js';
+import type { SigningKeys } from '../services/signing-keys.js';
+import { createRuntimeDirectory, type RuntimeDirectory } from './runtime-directory.js';
+import { realtimeDb } from './schema.js';
+import { createSessionService, type SessionService } from './sessions.js';
+import { createSweeper, type Sweeper } from './sweeper.js';
+
+/** Sessions, jobs and the runtimes that serve them: the coordinator's half of the platform. */
+export interface Realtime {
+  directory: RuntimeDirectory;
+  sessions: SessionService;
+  jobs: JobService;
+  sweeper: Sweeper;
+  /** This process's embedded runtime over its HTTP protocol (mounted at /runtime-host). */
+  embeddedHandler: ((request: Request) => Promise<Response>) | undefined;
+  /** Starts what a serving process runs in the background: the sweeper, and ending media of closed sessions. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createRealtime(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  bus: EventBus;
+  audit: AuditWriter;
+  log: Logger;
+  signingKeys: SigningKeys;
+  box: SecretBox;
+  issuer: () => string;
+  audience: string;
+  iceServers: IceServer[];
+}): Realtime {
+  const directory = createRuntimeDirectory(deps);
+  const sessions = createSessionService({ ...deps, directory });
+  const runner = createJobRunner({ ...deps, directory });
+  const jobs = createJobService({ ...deps, directory, runner });
+  const sweeper = createSweeper({ ...deps, directory, also: () => jobs.sweep() });
+
+  // The database says these sessions are closed: end their media. This process ends
+  // those on its own embedded runtime and on remote runtimes (a repeated close is a
+  // no-op there); another process's embedded runtime is that process's to end.
+  const endMedia = async (event: Extract<BusEvent, { type: 'sessions-closed' }>) => {
+    const kinds = new Map<string, string>();
+    for (const s of event.sessions) {
+      if (s.runtimeId === directory.localId()) {
+        await directory.localHost()?.closeSession(s.id, event.reason);
+        continue;
+      }
+      if (!kinds.has(s.runtimeId)) {
+        const row = await realtimeDb(deps.db)
+          .selectFrom('runtimes')
+          .select('kind')
+          .where('id', '=', s.runtimeId)
+          .executeTakeFirst();
+        kinds.set(s.runtimeId, row?.kind ?? 'gone');
+      }
+      if (kinds.get(s.runtimeId) !== 'remote') continue;
+      await (await directory.host(s.runtimeId))?.closeSession(s.id, event.reason);
+    }
+  };
+
+  let started = false;
+  return {
+    directory,
+    sessions,
+    jobs,
+    sweeper,
+    embeddedHandler: undefined,
+    start() {
+      if (started) return;
+      started = true;
+      deps.bus.subscribe((event) => {
+        if (event.type !== 'sessions-closed' || !started) return;
+        endMedia(event).catch((error) =>
+          deps.log.warn('could not end media of closed sessions', { error: String(error) }),
+        );
+      });
+      sweeper.start();
+    },
+    async stop() {
+      started = false;
+      await sweeper.stop();
+      await runner.stop();
+    },
+  };
+}
