@@ -12,6 +12,8 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 /** Young sessions are left alone by the liveness checks: their runtime may not have reported them yet. */
 export const SETTLE_MS = 5_000;
 export const SWEEP_MS = 2_000;
+/** The row of an embedded runtime not seen for this long is removed. */
+export const STALE_EMBEDDED_MS = 3600_000;
 
 const SYSTEM = 'system:sweeper';
 
@@ -93,6 +95,12 @@ export function createSweeper(deps: {
       'runtime_lost',
       SYSTEM,
     );
+    // A process that died without detaching leaves its embedded runtime's row behind.
+    await rdb
+      .deleteFrom('runtimes')
+      .where('kind', '=', 'embedded')
+      .where('last_seen_at', '<', new Date(now - STALE_EMBEDDED_MS))
+      .execute();
     await deps.also?.();
   };
 

@@ -1,0 +1,115 @@
+// Batch jobs on a runtime: input validation, the token check, and the concurrency cap.
+// A job over the cap is refused (MODEL_UNAVAILABLE), not queued here: the coordinator
+// keeps the queue and may place the job on another runtime or retry.
+import type { TokenVerifier } from '@latchkey/core/node';
+import { z } from 'zod';
+import { checkGrant, verifyCaller } from './grant-check.js';
+import { errorDetail, type Logger } from './logger.js';
+import type { BatchModel, Model } from './model.js';
+import type { HostResult, JobOutput, RunJobRequest, RuntimeCapacity } from './runtime-host.js';
+import { zodMessage } from './zod-message.js';
+
+export interface JobRunnerOptions {
+  models: ReadonlyMap<string, Model>;
+  verify: TokenVerifier;
+  capacity: RuntimeCapacity;
+  log: Logger;
+}
+
+const runSchema = z.object({
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  model: z.string().min(1).max(64),
+  token: z.string().max(8192),
+  input: z.unknown(),
+});
+
+export class JobRunner {
+  private count = 0;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: JobRunnerOptions) {}
+
+  get running(): number {
+    return this.count;
+  }
+
+  /** The batch model named `name`, and `input` parsed by its schema. */
+  validate(name: unknown, input: unknown): HostResult<void> {
+    const checked = this.parse(name, input);
+    return checked.ok ? { ok: true, value: undefined } : checked;
+  }
+
+  async run(request: RunJobRequest): Promise<HostResult<JobOutput>> {
+    const req = runSchema.safeParse(request);
+    if (!req.success) return { ok: false, code: 'INVALID_REQUEST', message: zodMessage(req.error) };
+    const { jobId, model: name, token } = req.data;
+    const caller = await verifyCaller(this.options.verify, token);
+    if (!caller.ok) return caller;
+    const found = this.find(name);
+    if (!found.ok) return found;
+    const granted = checkGrant(caller.value.grant, name, undefined);
+    if (!granted.ok) return granted;
+    const checked = this.parse(name, req.data.input);
+    if (!checked.ok) return checked;
+    if (this.abort.signal.aborted)
+      return { ok: false, code: 'MODEL_UNAVAILABLE', message: 'this runtime is shutting down' };
+    if (this.count >= this.options.capacity.jobs)
+      return {
+        ok: false,
+        code: 'MODEL_UNAVAILABLE',
+        message: 'this runtime is running all the jobs it can; retry shortly',
+      };
+    const [model, input] = checked.value;
+    this.count++;
+    const started = performance.now();
+    try {
+      const output = await model.run(input, {
+        jobId,
+        grant: caller.value.grant,
+        signal: this.abort.signal,
+        log: this.options.log,
+      });
+      this.options.log.info('job finished', {
+        jobId,
+        model: name,
+        bytes: output.body.byteLength,
+        ms: Math.round(performance.now() - started),
+      });
+      return { ok: true, value: output };
+    } catch (error) {
+      this.options.log.error('job failed', { jobId, model: name, error: errorDetail(error) });
+      return {
+        ok: false,
+        code: 'JOB_FAILED',
+        message: `the model "${name}" failed to run the job`,
+      };
+    } finally {
+      this.count--;
+    }
+  }
+
+  /** Refuses new jobs and aborts running ones' signals. */
+  close(): void {
+    this.abort.abort();
+  }
+
+  private find(name: unknown): HostResult<BatchModel> {
+    const model = typeof name === 'string' ? this.options.models.get(name) : undefined;
+    if (model?.kind === 'batch') return { ok: true, value: model };
+    return {
+      ok: false,
+      code: 'MODEL_NOT_FOUND',
+      message: `this runtime has no batch model ${JSON.stringify(String(name).slice(0, 64))}`,
+    };
+  }
+
+  private parse(name: unknown, input: unknown): HostResult<[BatchModel, unknown]> {
+    const found = this.find(name);
+    if (!found.ok) return found;
+    const model = found.value;
+    const parsed = model.input.safeParse(input);
+    if (!parsed.success)
+      return { ok: false, code: 'INVALID_REQUEST', message: zodMessage(parsed.error) };
+    return { ok: true, value: [model, parsed.data] };
+  }
+}

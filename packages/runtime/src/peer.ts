@@ -1,0 +1,124 @@
+// The werift peer connection a session's transport runs on, set up the way that works
+// with Chromium on loopback (see notes/webrtc-on-loopback.md): no STUN, host
+// candidates on the configured addresses, VP8 only with NACK/PLI/REMB feedback, the
+// SDES mid header extension only (transport-cc keeps Chromium's bandwidth at 300 kbps).
+import { isIP } from 'node:net';
+import type { MediaKind } from '@latchkey/core';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCRtpTransceiver,
+  useSdesMid,
+} from 'werift';
+
+/** Largest SDP offer accepted, in bytes. */
+export const MAX_SDP_BYTES = 16 * 1024;
+
+const isLoopback = (host: string) => host === '::1' || host.startsWith('127.');
+
+/** Why an SDP offer cannot be used, or undefined when it looks like a browser's offer. */
+export function offerProblem(sdp: unknown): string | undefined {
+  if (typeof sdp !== 'string') return 'sdp must be a string';
+  if (Buffer.byteLength(sdp) > MAX_SDP_BYTES) return `sdp is larger than ${MAX_SDP_BYTES} bytes`;
+  // werift parses almost anything without complaint; check what a usable offer must have.
+  if (!sdp.startsWith('v=0\r\n') && !sdp.startsWith('v=0\n')) return 'sdp must start with v=0';
+  if (/[^\t\r\n\x20-\x7e\u0080-\uffff]/.test(sdp)) return 'sdp has control characters';
+  for (const [needle, what] of [
+    ['\nm=application ', 'a data channel (m=application)'],
+    ['\na=ice-ufrag:', 'ICE credentials'],
+    ['\na=ice-pwd:', 'ICE credentials'],
+    ['\na=fingerprint:', 'a DTLS fingerprint'],
+  ] as const) {
+    if (!sdp.includes(needle)) return `sdp has no ${what}`;
+  }
+  return undefined;
+}
+
+/** Checks and normalises host addresses to offer as ICE candidates (a TypeError if one is not an IP). */
+export function checkHostAddresses(addresses: readonly string[]): string[] {
+  if (!Array.isArray(addresses) || addresses.length === 0)
+    throw new TypeError('hostAddresses must list at least one IP address');
+  for (const a of addresses)
+    if (typeof a !== 'string' || isIP(a) === 0)
+      throw new TypeError(`hostAddresses: ${JSON.stringify(a)} is not an IP address`);
+  return [...new Set(addresses)];
+}
+
+/** A peer connection for one transport of one session. */
+export function createPeer(hostAddresses: readonly string[]): RTCPeerConnection {
+  const allowed = new Set(hostAddresses);
+  const loopbackOnly = hostAddresses.every(isLoopback);
+  const v4 = hostAddresses.filter((a) => isIP(a) === 4);
+  const v6 = hostAddresses.filter((a) => isIP(a) === 6);
+  return new RTCPeerConnection({
+    iceServers: [],
+    iceAdditionalHostAddresses: [...hostAddresses],
+    // Bind to the one address when there is one; otherwise listen on all and filter pairs.
+    iceInterfaceAddresses: hostAddresses.length === 1 ? { udp4: v4[0], udp6: v6[0] } : undefined,
+    iceUseIpv4: v4.length > 0,
+    iceUseIpv6: v6.length > 0,
+    iceFilterCandidatePair: (pair) =>
+      allowed.has(pair.localCandidate.host) &&
+      (!loopbackOnly || isLoopback(pair.remoteCandidate.host)),
+    iceFilterStunResponse: loopbackOnly ? (_message, address) => isLoopback(address[0]) : undefined,
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: 'video/VP8',
+          clockRate: 90000,
+          rtcpFeedback: [
+            { type: 'nack' },
+            { type: 'nack', parameter: 'pli' },
+            { type: 'goog-remb' },
+          ],
+        }),
+      ],
+      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+    },
+    headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
+  });
+}
+
+type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** The direction to answer a transceiver of `kind` with, for a model's tracks. */
+export function directionFor(
+  kind: string,
+  tracks: { input: readonly MediaKind[]; output: readonly MediaKind[] },
+): Direction {
+  const recv = tracks.input.includes(kind as MediaKind);
+  const send = tracks.output.includes(kind as MediaKind);
+  return recv && send ? 'sendrecv' : send ? 'sendonly' : recv ? 'recvonly' : 'inactive';
+}
+
+/**
+ * Applies the browser's offer and answers it once host candidates are gathered
+ * (non-trickle: the answer carries them), or after `gatherTimeoutMs` with what there is.
+ * `prepare` runs between the two, to set transceiver directions. Throws on a bad offer.
+ */
+export async function answerOffer(
+  pc: RTCPeerConnection,
+  sdp: string,
+  prepare: (transceivers: RTCRtpTransceiver[]) => void,
+  gatherTimeoutMs: number,
+): Promise<string> {
+  await pc.setRemoteDescription({ type: 'offer', sdp });
+  prepare(pc.getTransceivers());
+  await pc.setLocalDescription(await pc.createAnswer());
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, gatherTimeoutMs);
+      const sub = pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === 'complete') done();
+      });
+      function done() {
+        clearTimeout(timer);
+        sub.unSubscribe();
+        resolve();
+      }
+    });
+  }
+  const answer = pc.localDescription?.sdp;
+  if (!answer) throw new Error('no local description after createAnswer');
+  return answer;
+}
