@@ -1,4 +1,7 @@
+import { createClientContext } from './client-context.js';
 import { LatchkeyError } from './errors.js';
+import type { JobRequest } from './job-request.js';
+import { createJobs, type JobsApi } from './jobs.js';
 import {
   checkApiKey,
   checkBaseUrl,
@@ -7,6 +10,7 @@ import {
   fail,
   resolveFetch,
 } from './options.js';
+import { createRealtime, type RealtimeApi } from './realtime-connect.js';
 import { DEFAULT_BASE_URL, isBrowser, readEnv, warnOnce } from './runtime.js';
 import {
   createTokenSource,
@@ -99,6 +103,22 @@ export interface LatchkeyClient {
    * const token = await latchkey.getToken();
    */
   getToken(options?: { signal?: AbortSignal | undefined }): Promise<string>;
+  /**
+   * Realtime sessions with models (WebRTC media plus a command channel). Needs
+   * `RTCPeerConnection`: a browser, or a polyfill passed to `connect`.
+   */
+  readonly realtime: RealtimeApi;
+  /**
+   * Runs a batch model now and resolves with its result, a Blob of the model's
+   * content type (`POST /v1/generate/{model}`). Waits up to 130 s by default.
+   *
+   * @example
+   * const png = await client.process({ model: 'render', prompt: 'a lighthouse', width: 512 });
+   * img.src = URL.createObjectURL(png);
+   */
+  process(request: JobRequest, options?: RequestOptions): Promise<Blob>;
+  /** Batch jobs that run in the background: submit, poll, fetch the result. */
+  readonly jobs: JobsApi;
 }
 
 const OPTION_NAMES = [
@@ -236,6 +256,13 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
   };
   const peer =
     auth === 'proxy' ? `your Latchkey proxy at ${baseUrl}` : `the Latchkey platform at ${baseUrl}`;
+  const context = createClientContext(transport, {
+    baseUrl,
+    auth,
+    peer,
+    refreshable: typeof o.token === 'function' ? source : undefined,
+  });
+  const { process, jobs } = createJobs(context);
 
   const keyOnly = (what: string, alsoProxy: boolean) => {
     if (auth === 'apiKey' || (alsoProxy && auth === 'proxy')) return;
@@ -312,5 +339,8 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
         );
       });
     },
+    realtime: createRealtime(context),
+    process,
+    jobs,
   };
 }

@@ -37,6 +37,11 @@ export interface Call {
   credentials?: RequestCredentials | undefined;
   /** Extra request headers (never authorization: that comes from the transport). */
   headers?: Record<string, string> | undefined;
+  /**
+   * What a 2xx response holds: JSON (the default; an empty body is `undefined`), or
+   * bytes, returned as a Blob whose `type` is the response's Content-Type.
+   */
+  response?: 'json' | 'blob' | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -69,7 +74,10 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
   for (let attempt = 0; ; attempt++) {
     const authorization = await t.authorization();
     signal?.throwIfAborted();
-    const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+    const headers: Record<string, string> = {
+      accept: call.response === 'blob' ? '*/*' : 'application/json',
+      ...call.headers,
+    };
     if (authorization !== undefined) headers.authorization = authorization;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (!isBrowser()) headers['user-agent'] = `latchkey-sdk-js/${SDK_VERSION}`;
@@ -89,6 +97,7 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
         signal: controller.signal,
         ...(call.credentials === undefined ? {} : { credentials: call.credentials }),
       });
+      if (res.ok && call.response === 'blob') return (await res.blob()) as T;
       const text = await res.text();
       if (res.ok) {
         try {

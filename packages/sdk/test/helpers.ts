@@ -10,8 +10,8 @@ import {
   type AdminApi,
   createAdminApi,
   loadConfig,
-  type PlatformOverrides,
   type RunningServer,
+  type ServeOptions,
   startServer,
 } from '@latchkey/server';
 
@@ -27,10 +27,14 @@ export interface Latchkey {
   close(): Promise<void>;
 }
 
-/** Starts `latchkey serve` in-process on a fresh embedded database and a random loopback port. */
+/**
+ * Starts `latchkey serve` in-process on a fresh embedded database and a random loopback
+ * port, with its embedded runtime (the demo models `echo` and `render`, unless
+ * `options.runtime` says otherwise).
+ */
 export async function startLatchkey(
   env: Record<string, string> = {},
-  overrides: PlatformOverrides = {},
+  options: ServeOptions = {},
 ): Promise<Latchkey> {
   const dir = mkdtempSync(join(tmpdir(), 'lk-sdk-'));
   const server = await startServer(
@@ -42,7 +46,7 @@ export async function startLatchkey(
       LATCHKEY_AUTH_FAILURES_PER_IP: '0',
       ...env,
     }),
-    overrides,
+    options,
   );
   if (!server.bootstrap) throw new Error('expected a bootstrap key on a fresh data dir');
   return {

@@ -1,0 +1,42 @@
+import { type CSSProperties, createElement, type ReactNode, useEffect, useRef } from 'react';
+import { useLatchkey } from './use-latchkey.js';
+
+export interface ModelViewProps {
+  className?: string | undefined;
+  style?: CSSProperties | undefined;
+  /** How the video fills its box (CSS `object-fit`; default `cover`). */
+  videoObjectFit?: CSSProperties['objectFit'];
+}
+
+/**
+ * The model's video: a muted, inline, autoplaying `<video>` showing the session's
+ * remote stream (empty until it arrives). `data-status` carries the session status.
+ *
+ * @example
+ * <ModelView className="model" videoObjectFit="contain" />
+ */
+export function ModelView({
+  className,
+  style,
+  videoObjectFit = 'cover',
+}: ModelViewProps): ReactNode {
+  const stream = useLatchkey((s) => s.remoteStream);
+  const status = useLatchkey((s) => s.status);
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (video === null || video.srcObject === stream) return;
+    video.muted = true;
+    video.srcObject = stream;
+    if (stream !== null) video.play().catch(() => undefined);
+  }, [stream]);
+  return createElement('video', {
+    ref,
+    className,
+    autoPlay: true,
+    playsInline: true,
+    muted: true,
+    'data-status': status,
+    style: { objectFit: videoObjectFit, ...style },
+  });
+}

@@ -1,0 +1,120 @@
+// Real Chromium for the realtime tests: a page served from http://127.0.0.1:PORT that
+// loads the SDK's built files as native ES modules (an import map, no bundler), or a
+// bundle of a React app, with a fake camera and loopback WebRTC allowed.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { IN_CI, listen } from './helpers.js';
+
+export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+/** Skip locally without Chromium; under CI=true the suite runs and its beforeAll fails. */
+export const SKIP_BROWSER = !HAVE_CHROMIUM && !IN_CI;
+if (SKIP_BROWSER)
+  console.warn(
+    `[latchkey tests] Chromium is not at ${CHROMIUM}: skipping the realtime browser suites locally ` +
+      '(under CI=true this is a failure). Install it with: node scripts/test-setup.mjs',
+  );
+
+export function requireChromium(): void {
+  if (!HAVE_CHROMIUM)
+    throw new Error(
+      `Chromium is not at ${CHROMIUM} and CI=true: failing, not skipping (node scripts/test-setup.mjs installs it)`,
+    );
+}
+
+const SDK_DIST = resolve(import.meta.dirname, '../dist');
+const CORE_DIST = resolve(import.meta.dirname, '../../core/dist');
+const MODULE_FILE = /^\/(sdk|core)\/([a-z0-9-]+\.js)$/;
+
+/** A page that imports `@latchkey/sdk` natively; `extra` is served at its path as JavaScript. */
+export async function pageServer(extra: Record<string, string> = {}) {
+  const importMap = JSON.stringify({
+    imports: { '@latchkey/sdk': '/sdk/index.js', '@latchkey/core': '/core/index.js' },
+  });
+  const html = (body: string) =>
+    `<!doctype html><html><head><meta charset="utf-8"><script type="importmap">${importMap}</script></head><body>${body}</body></html>`;
+  return listen(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const module = MODULE_FILE.exec(path);
+    if (module) {
+      const dir = module[1] === 'sdk' ? SDK_DIST : CORE_DIST;
+      const text = await readFile(resolve(dir, module[2] as string), 'utf8').catch(() => null);
+      if (text === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(text);
+      return;
+    }
+    if (extra[path] !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(extra[path]);
+      return;
+    }
+    if (path === '/' || path === '/react.html') {
+      const body =
+        path === '/'
+          ? '<video id="remote" autoplay playsinline muted></video>'
+          : '<div id="root"></div><script src="/react-app.js"></script>';
+      res.writeHead(200, { 'content-type': 'text/html' }).end(html(body));
+      return;
+    }
+    res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
+  });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+    ],
+  });
+}
+
+/**
+ * Runs first in every page: keeps the peer connections and data channels the page
+ * creates (to count them, read their stats, or break one), and counts camera requests.
+ */
+export const COUNT_MEDIA = `(() => {
+  const Peer = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.__channels = [];
+  window.RTCPeerConnection = class extends Peer {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+    createDataChannel(...args) {
+      const channel = super.createDataChannel(...args);
+      window.__channels.push(channel);
+      return channel;
+    }
+  };
+  window.__cameras = 0;
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => {
+    window.__cameras++;
+    return getUserMedia(c);
+  };
+  window.framesDecoded = async () => {
+    const pc = window.__pcs.at(-1);
+    if (!pc) return 0;
+    let frames = 0;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded ?? 0;
+    });
+    return frames;
+  };
+})();`;
