@@ -1,7 +1,8 @@
 // @ts-check
 // `npm run example`: starts a local `latchkey serve` on a fresh embedded database in a
-// temp dir (so its first start prints a development app key), then the example app
-// with that key. Ctrl-C stops both and removes the data dir.
+// temp dir (so its first start prints a development app key; its embedded runtime
+// hosts the demo models), then the example app with that key. Ctrl-C stops both and
+// removes the data dir.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,8 +64,9 @@ console.log(`
 Latchkey (local, embedded database in ${dataDir}): ${platform.url}
 Example app: ${app.url}
 
-Open ${app.url}, sign in with any name, and get a session token.
-Ctrl-C stops both.
+Open ${app.url}/realtime, sign in with any name, press Connect: your camera goes to
+the echo model (hosted in that Latchkey process) and comes back beside it.
+${app.url} shows the session token the page gets. Ctrl-C stops both.
 `);
 
 let stopping = false;

@@ -9,7 +9,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTokenHandler, toNodeHandler } from '@latchkey/sdk/server';
+import { createProxyHandler, createTokenHandler, toNodeHandler } from '@latchkey/sdk/server';
+import { bundleRealtimePage } from './page-bundle.js';
 
 const PUBLIC = fileURLToPath(new URL('../public/', import.meta.url));
 const COOKIE = 'example_session';
@@ -54,6 +55,39 @@ export function createExampleApp(options) {
       },
     }),
   );
+
+  // The proxy: the page's batch jobs (`render`) reach the platform through here, and
+  // this backend adds the key. Only signed-in users, and only the batch-job routes.
+  const proxy = toNodeHandler(
+    createProxyHandler({
+      apiKey: options.apiKey,
+      baseUrl: options.platformUrl,
+      basePath: '/api/latchkey',
+      authorize(request) {
+        const user = userOf(request);
+        return user ? { endUser: user.userId } : null;
+      },
+    }),
+  );
+
+  // The realtime page is a React app, bundled once on first request.
+  /** @type {Promise<string> | undefined} */
+  let realtimeJs;
+  const realtimeHtml = readFileSync(join(PUBLIC, 'realtime.html'), 'utf8').replace(
+    '{{PLATFORM_URL}}',
+    options.platformUrl.replace(/[^A-Za-z0-9:/.[\]_-]/g, ''),
+  );
+  const realtimeCsp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    // The session (signaling) goes to the platform directly, with the session token.
+    `connect-src 'self' ${new URL(options.platformUrl).origin}`,
+    "img-src 'self' blob:",
+    "media-src 'self' blob: mediastream:",
+    "style-src 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
 
   // The page's inline import map is the one inline script the CSP lets run, by hash.
   const html = readFileSync(join(PUBLIC, 'index.html'), 'utf8').replace(
@@ -104,6 +138,16 @@ export function createExampleApp(options) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
       if (path === '/api/latchkey/token') return tokenRoute(req, res);
+      if (path.startsWith('/api/latchkey/')) return proxy(req, res);
+      if (req.method === 'GET' && path === '/realtime') {
+        return send(res, 200, 'text/html; charset=utf-8', realtimeHtml, {
+          'content-security-policy': realtimeCsp,
+        });
+      }
+      if (req.method === 'GET' && path === '/realtime.js') {
+        realtimeJs ??= bundleRealtimePage();
+        return send(res, 200, 'text/javascript; charset=utf-8', await realtimeJs);
+      }
       if (req.method === 'GET' && path === '/') {
         return send(res, 200, 'text/html; charset=utf-8', html, { 'content-security-policy': csp });
       }
@@ -131,7 +175,9 @@ export function createExampleApp(options) {
           : send(res, 401, 'application/json', '{"user":null}');
       }
       if (req.method === 'POST' && path === '/signin') {
-        const name = (await readForm(req)).get('name')?.trim().slice(0, 40) ?? '';
+        const form = await readForm(req);
+        const name = form.get('name')?.trim().slice(0, 40) ?? '';
+        const next = form.get('next') === '/realtime' ? '/realtime' : '/';
         if (!/^[\p{L}\p{N} ._-]{1,40}$/u.test(name))
           return send(res, 400, 'text/plain', 'pick a name');
         const id = randomUUID();
@@ -142,7 +188,7 @@ export function createExampleApp(options) {
             .replace(/^-|-$/g, '') || 'user';
         sessions.set(id, { userId: `u_${slug}`, name });
         return send(res, 303, 'text/plain', 'signed in', {
-          location: '/',
+          location: next,
           'set-cookie': `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`,
         });
       }

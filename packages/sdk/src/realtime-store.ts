@@ -1,5 +1,5 @@
 import { buildClient, type LatchkeyClient } from './create-client.js';
-import { LatchkeyError } from './errors.js';
+import { explain, LatchkeyError } from './errors.js';
 import { checkOptionsObject, fail } from './options.js';
 import type {
   RealtimeMessage,
@@ -180,10 +180,19 @@ export function createRealtimeStore(options: RealtimeStoreOptions): RealtimeStor
             mine() && set({ messages: [...state.messages, message].slice(-MAX_STORE_MESSAGES) }),
         });
         session.on('error', (lastError) => mine() && set({ lastError }));
-        session.on('closed', () => {
+        session.on('closed', ({ reason }) => {
           if (!mine()) return;
           attempt = undefined;
-          set({ status: 'disconnected', session: null, remoteStream: null });
+          // Ended by the platform (revoked key, expiry, runtime gone…): say why, unless a
+          // more precise error already did.
+          const why =
+            reason === 'client_closed' || state.lastError !== null
+              ? state.lastError
+              : new LatchkeyError(
+                  'SESSION_CLOSED',
+                  explain('SESSION_CLOSED', `the session was ended by the platform (${reason})`),
+                );
+          set({ status: 'disconnected', session: null, remoteStream: null, lastError: why });
         });
         if (!mine() || session.status === 'disconnected') {
           if (mine()) attempt = undefined;

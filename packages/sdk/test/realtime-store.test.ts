@@ -45,7 +45,7 @@ class ScriptedSession implements RealtimeSession {
     this.status = 'disconnected';
   }
   /** The platform ends it. */
-  close(reason: 'expired') {
+  close(reason: 'expired' | 'key_revoked') {
     this.status = 'disconnected';
     this.options.onStatusChange?.('disconnected');
     this.emit('closed', { reason });
@@ -185,6 +185,17 @@ describe('createRealtimeStore', () => {
     await expect(s.send('ping')).rejects.toMatchObject({ code: 'SESSION_CLOSED' });
     await s.connect();
     expect(sessions).toHaveLength(2);
+  });
+
+  it('a session the platform ends says why in lastError (SESSION_CLOSED with the reason)', async () => {
+    const s = store();
+    await s.connect();
+    sessions[0]?.close('key_revoked');
+    const error = s.getState().lastError as LatchkeyError;
+    expect(error.code).toBe('SESSION_CLOSED');
+    expect(error.message).toMatch(/ended by the platform \(key_revoked\)/);
+    await s.connect();
+    expect(s.getState().lastError).toBeNull();
   });
 
   it('connect waits for a local stream given as a promise, and sends it', async () => {
