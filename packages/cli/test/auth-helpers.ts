@@ -14,11 +14,20 @@ export interface Home {
   dockerConfig: string;
 }
 
-/** PATH without any directory that holds a `docker` CLI (so docker-login writes the config itself). */
+/**
+ * PATH without any directory that holds a `docker` CLI (so docker-login writes the
+ * config itself) or our credential helper (npm puts node_modules/.bin, which links
+ * it, on PATH; the tests add it themselves where they mean to, with helperBinDir).
+ */
 export const pathWithoutDocker = () =>
   (process.env.PATH ?? '')
     .split(delimiter)
-    .filter((d) => d && !existsSync(join(d, 'docker')))
+    .filter(
+      (d) =>
+        d &&
+        !existsSync(join(d, 'docker')) &&
+        !existsSync(join(d, 'docker-credential-latchkey')),
+    )
     .join(delimiter);
 
 /** A fresh HOME with LATCHKEY_HOME and DOCKER_CONFIG inside it. */
