@@ -24,9 +24,7 @@ export const pathWithoutDocker = () =>
     .split(delimiter)
     .filter(
       (d) =>
-        d &&
-        !existsSync(join(d, 'docker')) &&
-        !existsSync(join(d, 'docker-credential-latchkey')),
+        d && !existsSync(join(d, 'docker')) && !existsSync(join(d, 'docker-credential-latchkey')),
     )
     .join(delimiter);
 

@@ -151,6 +151,11 @@ export async function startServer(
   const url = `http://${hostForUrl}:${port}`;
   if (!config.issuer) platform.issuer = url;
 
+  if (config.databaseUrl && !config.issuer)
+    platform.log.warn(
+      'LATCHKEY_ISSUER is not set: this process signs tokens as issued by its own URL, so other processes on this database (and their runtimes) refuse them as "wrong issuer". Set LATCHKEY_ISSUER to the public URL every process shares',
+      { issuer: url },
+    );
   const embedded = await attachEmbeddedRuntime(platform, url, config, options);
   platform.realtime.start();
 
