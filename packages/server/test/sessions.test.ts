@@ -337,6 +337,29 @@ describe('signaling and media (werift peer)', () => {
     expect(garbage.status).toBe(400);
   });
 
+  it('rotating the minting key (no grace) leaves the live session running', async () => {
+    const k = await rt.admin.createKey({ org: rt.orgId, name: 'rotated', actor: 'test' });
+    if (!k.ok) throw new Error(k.message);
+    const token = await rt.token({ models: ['echo'] }, k.value.secret);
+    const s = await created(token);
+    const peer = await connect(token, s.sessionId);
+    try {
+      const rotated = await rt.admin.rotateKey({
+        id: k.value.key.id,
+        graceSeconds: 0,
+        actor: 'test',
+      });
+      expect(rotated.ok).toBe(true);
+      expect((await rt.call('POST', '/v1/tokens', { auth: k.value.secret })).status).toBe(401);
+      expect(await peer.command('ping')).toMatchObject({ ok: true });
+      await waitFor('active', async () =>
+        (await getSession(rt.key, s.sessionId)).state === 'active' ? true : undefined,
+      );
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('revoking the minting key leaves the live session running; --end-sessions ends it', async () => {
     const k = await rt.admin.createKey({ org: rt.orgId, name: 'leaky', actor: 'test' });
     if (!k.ok) throw new Error(k.message);
@@ -346,7 +369,9 @@ describe('signaling and media (werift peer)', () => {
     try {
       const revoked = await rt.admin.revokeKey({ id: k.value.key.id, actor: 'test' });
       expect(revoked.ok).toBe(true);
-      expect((await getSession(rt.key, s.sessionId)).state).toBe('active');
+      await waitFor('active', async () =>
+        (await getSession(rt.key, s.sessionId)).state === 'active' ? true : undefined,
+      );
       expect(await peer.command('ping')).toMatchObject({ ok: true });
       // Minting is refused now, the open session is not.
       const mint = await rt.call('POST', '/v1/tokens', { auth: k.value.secret });
