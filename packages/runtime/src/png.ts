@@ -1,25 +1,6 @@
-// A minimal PNG encoder (8-bit RGB, no interlace) on node:zlib, and the CRC-32 its
-// chunks carry. Deterministic: the same pixels give the same bytes.
-import { deflateSync } from 'node:zlib';
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as PNG and zlib's gzip use it) of `bytes`, continuing from `crc`. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) {
-    c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  }
-  return ~c >>> 0;
-}
+// A minimal PNG encoder (8-bit RGB, no interlace) on node:zlib (deflate, and the
+// CRC-32 its chunks carry). Deterministic: the same pixels give the same bytes.
+import { crc32, deflateSync } from 'node:zlib';
 
 const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -5,10 +5,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { recordEvents, token, verifyToken } from './helpers.js';
 
-const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === 'true';
 if (!HAVE_CHROMIUM && !IN_CI)
@@ -88,19 +88,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-      ],
+      args: [...HEADLESS_ARGS, ...FAKE_MEDIA_ARGS],
     });
     page = await browser.newPage();
     started = performance.now();

@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { IN_CI, listen } from './helpers.js';
 
-export const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM };
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 /** Skip locally without Chromium; under CI=true the suite runs and its beforeAll fails. */
 export const SKIP_BROWSER = !HAVE_CHROMIUM && !IN_CI;
@@ -67,19 +68,7 @@ export async function pageServer(extra: Record<string, string> = {}) {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-    ],
+    args: [...HEADLESS_ARGS, ...FAKE_MEDIA_ARGS],
   });
 }
 

@@ -7,9 +7,9 @@ import { createVerifier } from '@latchkey/core/node';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExample } from '../../../examples/web-app/src/app.js';
+import { CHROMIUM, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { IN_CI, type Latchkey, startLatchkey } from './helpers.js';
 
-const CHROMIUM = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM && !IN_CI)
   console.warn(
@@ -38,16 +38,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
       app = await startExample({ apiKey: lk.key, platformUrl: lk.url, port: 0 });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: [...HEADLESS_ARGS],
       });
       page = await browser.newPage();
       page.on('request', (r) => requested.push(r.url()));

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
-import { coreTrx, type RealtimeDatabase, realtimeDb, type SessionRow } from './schema.js';
+import { type RealtimeDatabase, realtimeDb, type SessionRow } from './schema.js';
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -51,7 +51,7 @@ export async function closeSessions(
         .returningAll()
         .execute();
       for (const r of rows)
-        await auditInTransaction(coreTrx(trx), deps.clock, {
+        await auditInTransaction(trx, deps.clock, {
           orgId: r.org_id,
           action: 'session.ended',
           actor,

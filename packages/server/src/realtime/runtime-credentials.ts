@@ -9,7 +9,7 @@ import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
 import { closeSessions } from './close-sessions.js';
-import { coreTrx, type RuntimeRow, realtimeDb } from './schema.js';
+import { type RuntimeRow, realtimeDb } from './schema.js';
 
 const PREFIX = 'rt_';
 const SHAPE = /^rt_[A-Za-z0-9_-]{43}$/;
@@ -74,7 +74,7 @@ export async function createRuntimeCredential(
           revoked_at: null,
         })
         .execute();
-      await auditInTransaction(coreTrx(trx), deps.clock, {
+      await auditInTransaction(trx, deps.clock, {
         orgId: null,
         action: 'runtime.created',
         actor: input.actor,
@@ -157,7 +157,7 @@ export async function revokeRuntime(
         .returningAll()
         .executeTakeFirst();
       if (r)
-        await auditInTransaction(coreTrx(trx), deps.clock, {
+        await auditInTransaction(trx, deps.clock, {
           orgId: null,
           action: 'runtime.revoked',
           actor: input.actor,

@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../services/result.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { closeSessions } from './close-sessions.js';
 import type { RuntimeRow } from './schema.js';
-import { coreTrx, realtimeDb } from './schema.js';
+import { realtimeDb } from './schema.js';
 import type { SessionService } from './sessions.js';
 import { SETTLE_MS } from './sweeper.js';
 
@@ -61,7 +61,7 @@ export async function registerRuntime(
         })
         .where('id', '=', runtime.id)
         .execute();
-      await auditInTransaction(coreTrx(trx), deps.clock, {
+      await auditInTransaction(trx, deps.clock, {
         orgId: null,
         action: 'runtime.registered',
         actor: runtime.id,

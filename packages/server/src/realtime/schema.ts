@@ -1,12 +1,5 @@
 import type { CloseReason, JobState, ModelInfo, SessionState } from '@latchkey/core';
-import {
-  type ColumnType,
-  type Kysely,
-  type Migration,
-  type Selectable,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { type ColumnType, type Kysely, type Migration, type Selectable, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -97,9 +90,6 @@ export type JobRow = Selectable<JobsTable>;
 
 /** The same connection, typed with the realtime tables. */
 export const realtimeDb = (db: Kysely<Database>) => db as unknown as Kysely<RealtimeDatabase>;
-/** A realtime transaction seen as a core one (for `auditInTransaction`). */
-export const coreTrx = (trx: Transaction<RealtimeDatabase>) =>
-  trx as unknown as Transaction<Database>;
 
 export const realtimeMigration: Migration = {
   async up(db: Kysely<unknown>) {

@@ -17,7 +17,7 @@ import { fail, ok, type Result } from '../services/result.js';
 import { createSecretBox, type SecretBox } from '../services/secret-box.js';
 import type { TokenSigner } from './access-token.js';
 import { createCertificate, libtrustKeyId } from './certificate.js';
-import { coreTrx, type RegistryCaRow, registryDb } from './schema.js';
+import { type RegistryCaRow, registryDb } from './schema.js';
 
 /** Access tokens live this long; clients fetch a new one per push or pull anyway. */
 export const ACCESS_TOKEN_SECONDS = 300;
@@ -247,7 +247,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
       try {
         await db.transaction().execute(async (trx) => {
           await trx.insertInto('registry_cas').values(row).execute();
-          await auditInTransaction(coreTrx(trx), clock, {
+          await auditInTransaction(trx, clock, {
             orgId: null,
             action: 'registry_ca.staged',
             actor,
@@ -295,7 +295,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
           .where('id', '=', next.id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        await auditInTransaction(coreTrx(trx), clock, {
+        await auditInTransaction(trx, clock, {
           orgId: null,
           action: 'registry_ca.activated',
           actor,

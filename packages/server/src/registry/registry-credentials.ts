@@ -8,7 +8,7 @@ import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
-import { coreTrx, registryDb } from './schema.js';
+import { registryDb } from './schema.js';
 
 /** A registry credential lives 12 h; the CLI refreshes it with the partner key. */
 export const CREDENTIAL_SECONDS = 12 * 3600;
@@ -93,7 +93,7 @@ export async function issueRegistryCredential(
       revoked_reason: null,
     };
     await trx.insertInto('registry_credentials').values(row).execute();
-    await auditInTransaction(coreTrx(trx), deps.clock, {
+    await auditInTransaction(trx, deps.clock, {
       orgId: key.org_id,
       action: 'registry.credentials_issued',
       actor: key.id,
@@ -193,7 +193,7 @@ export async function revokeKeyAndCredentials(
         .where('expires_at', '>', new Date(now))
         .returning('id')
         .execute();
-      await auditInTransaction(coreTrx(trx), deps.clock, {
+      await auditInTransaction(trx, deps.clock, {
         orgId: key.value.orgId,
         action: 'registry.credentials_revoked',
         actor: input.actor,

@@ -1,11 +1,4 @@
-import {
-  type ColumnType,
-  type Kysely,
-  type Migration,
-  type Selectable,
-  sql,
-  type Transaction,
-} from 'kysely';
+import { type ColumnType, type Kysely, type Migration, type Selectable, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -51,10 +44,6 @@ export type RegistryCaRow = Selectable<RegistryCasTable>;
 
 /** The same connection, typed with the registry tables. */
 export const registryDb = (db: Kysely<Database>) => db as unknown as Kysely<RegistryDatabase>;
-
-/** A registry transaction seen as a core one (for `auditInTransaction`). */
-export const coreTrx = (trx: Transaction<RegistryDatabase>) =>
-  trx as unknown as Transaction<Database>;
 
 export const registryMigration: Migration = {
   async up(db: Kysely<unknown>) {

@@ -32,13 +32,19 @@ function toRow(e: AuditEvent, at: number) {
   };
 }
 
-/** Writes an audit row inside the caller's transaction (management changes). */
-export async function auditInTransaction(
-  trx: Transaction<Database>,
+/**
+ * Writes an audit row inside the caller's transaction (management changes). Takes a
+ * transaction typed with more tables too (the registry's, the realtime ones).
+ */
+export async function auditInTransaction<D extends Database>(
+  trx: Transaction<D>,
   clock: Clock,
   event: AuditEvent,
 ): Promise<void> {
-  await trx.insertInto('audit_events').values(toRow(event, clock.now())).execute();
+  await (trx as unknown as Transaction<Database>)
+    .insertInto('audit_events')
+    .values(toRow(event, clock.now()))
+    .execute();
 }
 
 /**
