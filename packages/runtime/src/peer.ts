@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import type { MediaKind } from '@latchkey/core';
 import {
+  type RTCDtlsTransport,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
@@ -91,6 +92,44 @@ export function directionFor(
   return recv && send ? 'sendrecv' : send ? 'sendonly' : recv ? 'recvonly' : 'inactive';
 }
 
+/** Where application data starts in epoch 1: past any sequence number the handshake used. */
+const FIRST_APPLICATION_SEQUENCE = 64;
+
+/**
+ * Works around a werift 0.25 bug: its DTLS Finished record (the first of epoch 1) gets
+ * sequence number N, the count of the records before it, and then application data
+ * starts again at 1, so the Nth data record repeats the Finished record's number. The
+ * browser's anti-replay check drops that record, an SCTP packet, and the data channel
+ * stalls for a 1 s retransmission (a command's reply, say). Starting application data
+ * past the handshake's numbers avoids the repeat. Runs when the handshake completes,
+ * before any application data (the first is the SCTP INIT-ACK, sent only once the
+ * browser's INIT has arrived).
+ */
+export function skipFinishedSequence(transport: RTCDtlsTransport): void {
+  transport.onStateChange.subscribe((state) => {
+    if (state !== 'connected') return;
+    const context = (transport.dtls as unknown as { dtls?: { recordSequenceNumber: number } })
+      ?.dtls;
+    if (context && context.recordSequenceNumber < FIRST_APPLICATION_SEQUENCE)
+      context.recordSequenceNumber = FIRST_APPLICATION_SEQUENCE;
+  });
+}
+
+/**
+ * The answer with werift as the DTLS server when the offer leaves the choice to us
+ * (`a=setup:actpass`, what browsers send). werift answers `active` by default, and as
+ * the DTLS client it waits a fixed 100 ms before its first ClientHello (werift 0.25
+ * transport/dtls.js); as the server it answers the browser's hello at once. Measured
+ * in bench/results/sessions.md (ICE connected → connected).
+ */
+export function dtlsServerAnswer(offer: string, answer: string): RTCSessionDescriptionInit {
+  const leavesItToUs = /^a=setup:actpass\r?$/m.test(offer);
+  return {
+    type: 'answer',
+    sdp: leavesItToUs ? answer.replace(/^a=setup:active(\r?)$/gm, 'a=setup:passive$1') : answer,
+  };
+}
+
 /**
  * Applies the browser's offer and answers it once host candidates are gathered
  * (non-trickle: the answer carries them), or after `gatherTimeoutMs` with what there is.
@@ -103,8 +142,9 @@ export async function answerOffer(
   gatherTimeoutMs: number,
 ): Promise<string> {
   await pc.setRemoteDescription({ type: 'offer', sdp });
+  for (const transport of pc.dtlsTransports) skipFinishedSequence(transport);
   prepare(pc.getTransceivers());
-  await pc.setLocalDescription(await pc.createAnswer());
+  await pc.setLocalDescription(dtlsServerAnswer(sdp, (await pc.createAnswer()).sdp));
   if (pc.iceGatheringState !== 'complete') {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, gatherTimeoutMs);

@@ -42,8 +42,6 @@ export class Transport {
   private connected = false;
   private isUp = false;
   private closed = false;
-  private outbox: string[] = [];
-  private flushing: NodeJS.Immediate | undefined;
 
   private constructor(private readonly options: TransportOptions) {
     this.pc = createPeer(options.hostAddresses);
@@ -73,17 +71,16 @@ export class Transport {
     return this.isUp;
   }
 
-  /**
-   * Queues text for the channel; false when it is not open. Sending waits for the next
-   * macrotask: a message werift sends while it is still handling the packet that
-   * prompted it (before its SACK) was dropped by Chromium the first time, and came
-   * only with the retransmission a second later (measured: set_prompt's first reply).
-   */
+  /** Sends text on the channel; false when it is not open. */
   send(text: string): boolean {
     const ch = this.channel;
     if (this.closed || !ch || ch.readyState !== 'open') return false;
-    this.outbox.push(text);
-    this.flushing ??= setImmediate(() => this.flush());
+    try {
+      ch.send(text);
+    } catch (error) {
+      this.options.log.debug('data channel send failed', { error: errorDetail(error) });
+      return false;
+    }
     return true;
   }
 
@@ -92,29 +89,12 @@ export class Transport {
     if (this.closed) return;
     const sent = final !== undefined && this.send(final);
     this.closed = true;
-    if (this.flushing) clearImmediate(this.flushing);
-    this.flushing = undefined;
-    await new Promise((resolve) => setImmediate(resolve));
-    this.flush();
     const ch = this.channel;
     if (sent && ch) await drain(ch);
     try {
       ch?.close();
     } catch {}
     await this.pc.close().catch(() => undefined);
-  }
-
-  private flush(): void {
-    this.flushing = undefined;
-    const ch = this.channel;
-    for (const text of this.outbox.splice(0)) {
-      if (!ch || ch.readyState !== 'open') return;
-      try {
-        ch.send(text);
-      } catch (error) {
-        this.options.log.debug('data channel send failed', { error: errorDetail(error) });
-      }
-    }
   }
 
   private wire(): void {
