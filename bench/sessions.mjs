@@ -27,6 +27,7 @@ import {
   percentile,
   summarize,
 } from './lib/proc-stats.mjs';
+import { cleanEnv, stopChild as stopChildProcess, waitExit } from './lib/processes.mjs';
 import { report } from './lib/sessions-report.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -120,34 +121,9 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((done) => {
-    const t = setTimeout(() => done(false), ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      done(true);
-    });
-  });
-}
-
-async function stopChild(child) {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    if (!(await waitExit(child, 10_000))) {
-      child.kill('SIGKILL');
-      await waitExit(child, 5000);
-    }
-  }
+async function stopChild(child, graceMs) {
+  await stopChildProcess(child, graceMs);
   children.delete(child);
-}
-
-/** The environment for `latchkey serve`: ours minus every Latchkey setting. */
-function cleanEnv(extra) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env))
-    if (/^(LATCHKEY_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|NODE_OPTIONS$)/.test(k)) delete env[k];
-  return { ...env, ...extra };
 }
 
 // ---------------------------------------------------------------- latchkey serve

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { cleanEnv, stopChild as stopChildProcess, waitExit } from './lib/processes.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -115,26 +116,8 @@ const fmtRatio = (n) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
 const mark = (ok) => (ok === undefined ? 'n/a' : ok ? 'met' : '**not met**');
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-function waitExit(child, ms) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-/** Stops a child: SIGTERM, then SIGKILL after a grace period. */
-async function stopChild(child, graceMs = 10_000) {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    if (!(await waitExit(child, graceMs))) {
-      child.kill('SIGKILL');
-      await waitExit(child, 5000);
-    }
-  }
+async function stopChild(child, graceMs) {
+  await stopChildProcess(child, graceMs);
   children.delete(child);
 }
 
@@ -204,15 +187,6 @@ async function countMintedInPostgres(url) {
   } finally {
     await client.end();
   }
-}
-
-/** The environment a Latchkey child gets: ours minus every Latchkey setting, plus `extra`. */
-function cleanEnv(extra = {}) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) {
-    if (/^(LATCHKEY_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|NODE_OPTIONS$)/.test(k)) delete env[k];
-  }
-  return { ...env, HOST: '127.0.0.1', ...extra };
 }
 
 // ---------------------------------------------------------------- targets
