@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { iso, isoOrNull } from '../db/timestamps.js';
 import type { Caller } from '../http/authenticate-caller.js';
 import { canSee, grantRefusal, modelRefusal } from '../realtime/grant-checks.js';
 import { parseModels } from '../realtime/runtime-credentials.js';
@@ -20,16 +21,14 @@ export const GENERATE_TIMEOUT_MS = 120_000;
 export const JOB_RETENTION_MS = 24 * 3600_000;
 const JOB_TOKEN_SECONDS = 600;
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 export function toJobInfo(r: JobRow): JobInfo {
   return {
     jobId: r.id,
     model: r.model,
     state: r.state,
-    createdAt: iso(r.created_at) as string,
-    startedAt: iso(r.started_at),
-    finishedAt: iso(r.finished_at),
+    createdAt: iso(r.created_at),
+    startedAt: isoOrNull(r.started_at),
+    finishedAt: isoOrNull(r.finished_at),
     error:
       r.state === 'failed'
         ? { code: r.error_code ?? 'INTERNAL_ERROR', message: r.error_message ?? 'the job failed' }

@@ -1,22 +1,21 @@
 import type { CloseReason, SessionInfo } from '@latchkey/core';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { iso, isoOrNull } from '../db/timestamps.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { type RealtimeDatabase, realtimeDb, type SessionRow } from './schema.js';
-
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export function toSessionInfo(r: SessionRow): SessionInfo {
   return {
     sessionId: r.id,
     model: r.model,
     state: r.state,
-    createdAt: iso(r.created_at) as string,
-    activeAt: iso(r.active_at),
-    closedAt: iso(r.closed_at),
-    expiresAt: iso(r.expires_at) as string,
+    createdAt: iso(r.created_at),
+    activeAt: isoOrNull(r.active_at),
+    closedAt: isoOrNull(r.closed_at),
+    expiresAt: iso(r.expires_at),
     closeReason: r.close_reason,
   };
 }

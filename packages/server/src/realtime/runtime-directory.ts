@@ -138,7 +138,7 @@ export function createRuntimeDirectory(deps: {
               .execute()
           : await rdb
               .selectFrom('jobs')
-              .select(['runtime_id as runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
+              .select(['runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
               .where('state', '=', 'running')
               .where('runtime_id', 'in', ids)
               .groupBy('runtime_id')

@@ -8,6 +8,7 @@ import { newId } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { iso, isoOrNull } from '../db/timestamps.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import { loadOrCreateSecret } from '../services/dev-secret.js';
@@ -71,16 +72,14 @@ export interface AuthorityDeps {
   log?: Logger;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 function info(row: RegistryCaRow): RegistryCaInfo {
   return {
     id: row.id,
     state: row.state,
-    createdAt: iso(row.created_at) as string,
-    notAfter: iso(row.not_after) as string,
-    activatedAt: iso(row.activated_at),
-    publishUntil: iso(row.publish_until),
+    createdAt: iso(row.created_at),
+    notAfter: iso(row.not_after),
+    activatedAt: isoOrNull(row.activated_at),
+    publishUntil: isoOrNull(row.publish_until),
     fingerprint: new X509Certificate(row.cert_pem).fingerprint256,
   };
 }
@@ -301,7 +300,10 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
           actor,
           target: activated.id,
           outcome: 'ok',
-          data: { retired: retired?.id ?? null, publishUntil: iso(retired?.publish_until ?? null) },
+          data: {
+            retired: retired?.id ?? null,
+            publishUntil: isoOrNull(retired?.publish_until ?? null),
+          },
         });
         return ok({ active: info(activated), retired: retired ? info(retired) : null });
       });

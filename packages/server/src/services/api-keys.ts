@@ -2,6 +2,7 @@ import { displayKey, generateKey, type KeyKind, newId } from '@latchkey/core';
 import { hashKey } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ApiKeyRow, Database } from '../db/schema.js';
+import { iso, isoOrNull } from '../db/timestamps.js';
 import { auditInTransaction } from './audit.js';
 import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
@@ -26,8 +27,6 @@ export interface ApiKey {
   rotatedTo: string | null;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 export function keyState(row: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now: number): KeyState {
   if (row.revoked_at !== null) return 'revoked';
   if (row.expires_at !== null && new Date(row.expires_at).getTime() <= now) return 'expired';
@@ -42,11 +41,11 @@ export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
     name: r.name,
     display: r.display,
     state: keyState(r, now),
-    createdAt: iso(r.created_at) as string,
+    createdAt: iso(r.created_at),
     createdBy: r.created_by,
-    lastUsedAt: iso(r.last_used_at),
-    expiresAt: iso(r.expires_at),
-    revokedAt: iso(r.revoked_at),
+    lastUsedAt: isoOrNull(r.last_used_at),
+    expiresAt: isoOrNull(r.expires_at),
+    revokedAt: isoOrNull(r.revoked_at),
     revokedReason: r.revoked_reason,
     rotatedTo: r.rotated_to,
   };
@@ -118,7 +117,7 @@ export async function createApiKey(
       actor: input.actor,
       target: row.id,
       outcome: 'ok',
-      data: { kind, name, display: row.display, expiresAt: iso(row.expires_at) },
+      data: { kind, name, display: row.display, expiresAt: isoOrNull(row.expires_at) },
     });
   });
   return ok({ key: toApiKey(row, now), secret });
