@@ -1,4 +1,5 @@
-import { type CSSProperties, createElement, type ReactNode, useEffect, useRef } from 'react';
+import { type CSSProperties, createElement, type ReactNode } from 'react';
+import { StreamVideo } from './stream-video.js';
 import { useLatchkey } from './use-latchkey.js';
 
 export interface ModelViewProps {
@@ -22,20 +23,9 @@ export function ModelView({
 }: ModelViewProps): ReactNode {
   const stream = useLatchkey((s) => s.remoteStream);
   const status = useLatchkey((s) => s.status);
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const video = ref.current;
-    if (video === null || video.srcObject === stream) return;
-    video.muted = true;
-    video.srcObject = stream;
-    if (stream !== null) video.play().catch(() => undefined);
-  }, [stream]);
-  return createElement('video', {
-    ref,
+  return createElement(StreamVideo, {
+    stream,
     className,
-    autoPlay: true,
-    playsInline: true,
-    muted: true,
     'data-status': status,
     style: { objectFit: videoObjectFit, ...style },
   });

@@ -1,5 +1,6 @@
-import { type CSSProperties, createElement, type ReactNode, useEffect, useRef } from 'react';
+import { type CSSProperties, createElement, type ReactNode, useEffect } from 'react';
 import { useLatchkeyStore } from './store-context.js';
+import { StreamVideo } from './stream-video.js';
 import { useLatchkey } from './use-latchkey.js';
 
 export interface WebcamStreamProps {
@@ -29,7 +30,6 @@ export function WebcamStream({
 }: WebcamStreamProps): ReactNode {
   const store = useLatchkeyStore();
   const stream = useLatchkey((s) => s.localStream);
-  const ref = useRef<HTMLVideoElement>(null);
   const key = JSON.stringify(constraints);
 
   // `key` stands for `constraints`, whose identity may change every render.
@@ -62,20 +62,9 @@ export function WebcamStream({
     };
   }, [store, key]);
 
-  useEffect(() => {
-    const video = ref.current;
-    if (video === null || video.srcObject === stream) return;
-    video.muted = true;
-    video.srcObject = stream;
-    if (stream !== null) video.play().catch(() => undefined);
-  }, [stream]);
-
-  return createElement('video', {
-    ref,
+  return createElement(StreamVideo, {
+    stream,
     className,
-    autoPlay: true,
-    playsInline: true,
-    muted: true,
     style: mirrored ? { transform: 'scaleX(-1)', ...style } : style,
   });
 }
