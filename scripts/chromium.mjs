@@ -20,11 +20,17 @@ export const HEADLESS_ARGS = Object.freeze([
 ]);
 
 /**
- * A fake camera and microphone, granted without a prompt, and WebRTC on loopback
- * (without the last flag Chromium never offers a 127.0.0.1 candidate).
+ * A fake camera and microphone, granted without a prompt. Nothing else: WebRTC gathers
+ * candidates as a person's Chromium does (on the machine's interfaces, never on
+ * loopback), so tests see what people see.
  */
 export const FAKE_MEDIA_ARGS = Object.freeze([
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
 ]);
+
+/**
+ * A test switch, not a person's setting: lets WebRTC gather 127.0.0.1 candidates. Use
+ * it only in a test that needs loopback-only behaviour, with the reason beside it.
+ */
+export const LOOPBACK_PEER_ARG = '--allow-loopback-in-peer-connection';

@@ -79,6 +79,14 @@ export const ERROR_CODES = {
     status: 409,
     fix: 'The job failed (its error says why); submit a new one.',
   },
+  MEDIA_CONNECT_FAILED: {
+    status: 502,
+    fix: "No network path carried the media: the browser could not reach the runtime's ICE candidates. Make the runtime reachable (LATCHKEY_ICE_HOST_ADDRESSES, or LATCHKEY_ICE_ANNOUNCED_ADDRESS behind 1:1 NAT, with its UDP ports open) or give browsers a TURN server (LATCHKEY_TURN_URLS and LATCHKEY_TURN_SECRET).",
+  },
+  MEDIA_PORTS_EXHAUSTED: {
+    status: 503,
+    fix: 'The runtime has no free UDP port for media in LATCHKEY_RTC_PORTS; retry shortly, widen the range, or add runtimes.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',
