@@ -81,7 +81,7 @@ export const ERROR_CODES = {
   },
   MEDIA_CONNECT_FAILED: {
     status: 502,
-    fix: "No network path carried the media: the browser could not reach the runtime's ICE candidates. Make the runtime reachable (LATCHKEY_ICE_HOST_ADDRESSES, or LATCHKEY_ICE_ANNOUNCED_ADDRESS behind 1:1 NAT, with its UDP ports open) or give browsers a TURN server (LATCHKEY_TURN_URLS and LATCHKEY_TURN_SECRET).",
+    fix: "Is the runtime's address reachable from the browser? The operator sets LATCHKEY_ICE_HOST_ADDRESSES (or LATCHKEY_ICE_ANNOUNCED_ADDRESS behind 1:1 NAT) to an address browsers reach, with its UDP ports (LATCHKEY_RTC_PORTS) open, or gives browsers a TURN server (LATCHKEY_TURN_URLS and LATCHKEY_TURN_SECRET).",
   },
   MEDIA_PORTS_EXHAUSTED: {
     status: 503,

@@ -106,4 +106,31 @@ export const COUNT_MEDIA = `(() => {
     });
     return frames;
   };
+  // The selected candidate pair of the newest peer connection: how the media travels.
+  window.selectedPair = async () => {
+    const pc = window.__pcs.at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pair;
+    stats.forEach((r) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) pair = stats.get(r.selectedCandidatePairId);
+    });
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    return {
+      state: pair.state,
+      bytesReceived: pair.bytesReceived,
+      local: { type: local?.candidateType, address: local?.address },
+      remote: { type: remote?.candidateType, address: remote?.address, port: remote?.port },
+    };
+  };
 })();`;
+
+/** What `window.selectedPair()` answers (from the page's `getStats()`). */
+export interface SelectedPair {
+  state: string;
+  bytesReceived: number;
+  local: { type: string; address: string };
+  remote: { type: string; address: string; port: number };
+}
