@@ -1,11 +1,13 @@
 // Makes sure what the tests need beyond package.json is here: PostgreSQL and Redis on
-// loopback, Debian's Chromium for the SDK's browser tests, and docker-registry and
-// skopeo for the partner-flow tests. Starts or installs them
+// loopback, Debian's Chromium for the SDK's browser tests, coturn for the relay test,
+// a non-internal network interface (a stock Chromium gathers no loopback candidates),
+// and docker-registry and skopeo for the partner-flow tests. Starts or installs them
 // when they are missing (as this machine kind's notes say); under CI=true one that
 // cannot be had is a failure, never a silent skip.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 const reachable = (port) =>
   new Promise((resolve) => {
@@ -91,4 +93,45 @@ if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
     missing++;
   }
 }
+// The relay test runs a real TURN server (Debian's coturn; nothing starts by itself).
+if (!existsSync('/usr/bin/turnserver')) {
+  console.log('test-setup: coturn is missing; installing it with apt-get');
+  try {
+    execSync('apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 coturn', {
+      stdio: 'inherit',
+      shell: '/bin/bash',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch {}
+  if (!existsSync('/usr/bin/turnserver')) {
+    console.error('test-setup: coturn could not be installed; the relay test needs turnserver');
+    missing++;
+  }
+}
+
+// A Chromium without --allow-loopback-in-peer-connection gathers candidates only on
+// non-internal interfaces. A machine with none (a bare CI container) gets a dummy one
+// with a private address: traffic to it stays on the machine.
+const hasInterface = () =>
+  Object.values(networkInterfaces()).some((infos) =>
+    (infos ?? []).some(
+      (i) => i.family === 'IPv4' && !i.internal && !i.address.startsWith('169.254.'),
+    ),
+  );
+if (!hasInterface()) {
+  console.log('test-setup: no non-internal IPv4 interface; adding dummy latchkey0 (198.18.0.1/32)');
+  try {
+    execSync(
+      'ip link add latchkey0 type dummy && ip addr add 198.18.0.1/32 dev latchkey0 && ip link set latchkey0 up',
+      { stdio: 'inherit', shell: '/bin/sh' },
+    );
+  } catch {}
+  if (!hasInterface()) {
+    console.error(
+      'test-setup: no non-internal IPv4 interface, and a dummy one could not be added; the stock-browser realtime tests need one',
+    );
+    missing++;
+  }
+}
+
 if (missing && process.env.CI === 'true') process.exit(1);

@@ -66,7 +66,7 @@ export class IceNetwork {
   private readonly bind: PeerNetwork['bind'];
   private readonly pool: PortPool | undefined;
   private readonly turn: TurnConfig | undefined;
-  /** Sockets per peer connection: one per address family offered, one for the TURN client. */
+  /** Ports per peer connection: one per address family offered, one for the TURN client; at least 2. */
   private readonly socketsPerPeer: number;
 
   constructor(options: IceNetworkOptions = {}) {
@@ -83,6 +83,7 @@ export class IceNetwork {
       Object.values(networkInterfaces()).flatMap((infos) => (infos ?? []).map((i) => i.address)),
     );
     const only = (family: 4 | 6) => {
+      if (options.hostAddresses === undefined) return undefined;
       const of = hosts.filter((a) => isIP(a) === family);
       return of.length === 1 && of[0] !== undefined && local.has(of[0]) ? of[0] : undefined;
     };
@@ -100,7 +101,8 @@ export class IceNetwork {
       this.turn = { urls: [...urls], secret };
     }
     const families = new Set(this.addresses.map((a) => isIP(a))).size;
-    this.socketsPerPeer = families + (this.turn ? 1 : 0);
+    // werift refuses a range of one port (first === last), so a peer takes at least two.
+    this.socketsPerPeer = Math.max(2, families + (this.turn ? 1 : 0));
     this.pool = options.rtcPorts ? new PortPool(...options.rtcPorts) : undefined;
     if (this.pool && this.pool.max - this.pool.min + 1 < this.socketsPerPeer)
       throw new TypeError(
