@@ -154,19 +154,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses configuration from the environment once, at start-up; names the variable at fault. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
-  const clean = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = envSchema.safeParse(clean);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(
-      `${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  const e = parsed.data;
+/** Where realtime media is reached: the runtime's ICE settings and the TURN server. */
+export type NetworkConfig = Pick<
+  ServerConfig,
+  'iceHostAddresses' | 'iceAnnouncedAddresses' | 'rtcPorts' | 'turn'
+>;
+
+const networkSchema = envSchema.pick({
+  LATCHKEY_ICE_HOST_ADDRESSES: true,
+  LATCHKEY_ICE_ANNOUNCED_ADDRESS: true,
+  LATCHKEY_RTC_PORTS: true,
+  LATCHKEY_TURN_URLS: true,
+  LATCHKEY_TURN_SECRET: true,
+});
+
+function networkFrom(e: z.infer<typeof networkSchema>): NetworkConfig {
   if (!e.LATCHKEY_TURN_URLS !== !e.LATCHKEY_TURN_SECRET) {
     throw new ConfigError(
       e.LATCHKEY_TURN_URLS
@@ -174,6 +176,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : 'LATCHKEY_TURN_URLS: required with LATCHKEY_TURN_SECRET (where browsers reach the TURN server)',
     );
   }
+  return {
+    iceHostAddresses: e.LATCHKEY_ICE_HOST_ADDRESSES,
+    iceAnnouncedAddresses: e.LATCHKEY_ICE_ANNOUNCED_ADDRESS,
+    rtcPorts: e.LATCHKEY_RTC_PORTS,
+    turn:
+      e.LATCHKEY_TURN_URLS && e.LATCHKEY_TURN_SECRET
+        ? { urls: e.LATCHKEY_TURN_URLS, secret: e.LATCHKEY_TURN_SECRET }
+        : undefined,
+  };
+}
+
+function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.infer<T> {
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(clean);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(
+      `${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * The realtime network settings alone, for a runtime in its own process
+ * (`latchkey runtime`): the same variables and checks as `loadConfig`.
+ */
+export function loadNetworkConfig(env: Record<string, string | undefined> = process.env): NetworkConfig {
+  return networkFrom(parseEnv(networkSchema, env));
+}
+
+/** Parses configuration from the environment once, at start-up; names the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const e = parseEnv(envSchema, env);
   if (e.DATABASE_URL && !e.LATCHKEY_SECRET) {
     throw new ConfigError(
       'LATCHKEY_SECRET: required with DATABASE_URL (every process must share it to read the signing keys)',
@@ -197,13 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryService: e.LATCHKEY_REGISTRY_SERVICE,
     registryIssuer: e.LATCHKEY_REGISTRY_ISSUER,
     embeddedRuntime: e.LATCHKEY_EMBEDDED_RUNTIME === 'true' || e.LATCHKEY_EMBEDDED_RUNTIME === '1',
-    iceHostAddresses: e.LATCHKEY_ICE_HOST_ADDRESSES,
-    iceAnnouncedAddresses: e.LATCHKEY_ICE_ANNOUNCED_ADDRESS,
-    rtcPorts: e.LATCHKEY_RTC_PORTS,
     iceServers: (e.LATCHKEY_ICE_SERVERS ?? []) as IceServer[],
-    turn:
-      e.LATCHKEY_TURN_URLS && e.LATCHKEY_TURN_SECRET
-        ? { urls: e.LATCHKEY_TURN_URLS, secret: e.LATCHKEY_TURN_SECRET }
-        : undefined,
+    ...networkFrom(e),
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 const readStdin = () => readFileSync(0, 'utf8').trim();
@@ -22,7 +23,15 @@ export function registerRuntime(program: Command) {
     .option('--jobs <n>', 'concurrent batch jobs to run')
     .option(
       '--ice-host <addresses>',
-      'ICE host addresses to offer browsers, comma-separated (default: 127.0.0.1)',
+      'media: addresses to offer browsers, comma-separated (default: LATCHKEY_ICE_HOST_ADDRESSES, else every interface and 127.0.0.1)',
+    )
+    .option(
+      '--ice-announce <addresses>',
+      'media: public addresses to offer instead, behind 1:1 NAT (default: LATCHKEY_ICE_ANNOUNCED_ADDRESS)',
+    )
+    .option(
+      '--rtc-ports <first-last>',
+      'media: the UDP port range, e.g. 50000-50100 (default: LATCHKEY_RTC_PORTS, else any)',
     )
     .option('--credential-stdin', 'read the rt_ credential from stdin (else LATCHKEY_RUNTIME_KEY)')
     .action(
@@ -34,6 +43,8 @@ export function registerRuntime(program: Command) {
         sessions?: string;
         jobs?: string;
         iceHost?: string;
+        iceAnnounce?: string;
+        rtcPorts?: string;
         credentialStdin?: boolean;
       }) => {
         const credential = o.credentialStdin ? readStdin() : process.env.LATCHKEY_RUNTIME_KEY;
@@ -56,7 +67,17 @@ export function registerRuntime(program: Command) {
         } catch {
           throw new CliError('USAGE', `--server: "${o.server}" is not a URL`, undefined, 2);
         }
-        const { createLogger } = await import('@latchkey/server');
+        const { ConfigError, createLogger, loadNetworkConfig } = await import('@latchkey/server');
+        let network: ReturnType<typeof loadNetworkConfig>;
+        try {
+          // The same variables as `serve`, the flags first; with LATCHKEY_TURN_URLS and
+          // LATCHKEY_TURN_SECRET the runtime also allocates relays on that TURN server.
+          network = loadNetworkConfig({ ...process.env, ...networkFlags(o) });
+        } catch (error) {
+          if (error instanceof ConfigError)
+            throw new CliError('CONFIG', error.message, undefined, 2);
+          throw error;
+        }
         const { startRuntimeAgent } = await import('@latchkey/runtime');
         const log = createLogger(
           (process.env.LATCHKEY_LOG as 'debug' | 'info' | 'warn' | 'error' | 'silent') ?? 'info',
@@ -75,7 +96,10 @@ export function registerRuntime(program: Command) {
               ...(sessions !== undefined ? { sessions } : {}),
               ...(jobs !== undefined ? { jobs } : {}),
             },
-            ...(o.iceHost ? { hostAddresses: o.iceHost.split(',') } : {}),
+            hostAddresses: network.iceHostAddresses,
+            announcedAddresses: network.iceAnnouncedAddresses,
+            rtcPorts: network.rtcPorts,
+            turn: network.turn,
             log,
           });
         } catch (error) {

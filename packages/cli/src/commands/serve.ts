@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
+import { networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 export function registerServe(program: Command) {
@@ -20,6 +21,18 @@ export function registerServe(program: Command) {
       'the container registry this platform fronts (default: LATCHKEY_REGISTRY)',
     )
     .option(
+      '--ice-host <addresses>',
+      'media: addresses the embedded runtime offers browsers, comma-separated (default: LATCHKEY_ICE_HOST_ADDRESSES, else every interface and 127.0.0.1)',
+    )
+    .option(
+      '--ice-announce <addresses>',
+      'media: public addresses to offer instead, behind 1:1 NAT (default: LATCHKEY_ICE_ANNOUNCED_ADDRESS)',
+    )
+    .option(
+      '--rtc-ports <first-last>',
+      'media: the UDP port range, e.g. 50000-50100 (default: LATCHKEY_RTC_PORTS, else any)',
+    )
+    .option(
       '--no-runtime',
       'host no models in this process (they run in `latchkey runtime` processes)',
     )
@@ -34,6 +47,9 @@ export function registerServe(program: Command) {
         dataDir?: string;
         databaseUrl?: string;
         registry?: string;
+        iceHost?: string;
+        iceAnnounce?: string;
+        rtcPorts?: string;
         runtime: boolean;
         bootstrap: boolean;
       }) => {
@@ -43,6 +59,7 @@ export function registerServe(program: Command) {
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
           ...(opts.registry !== undefined ? { LATCHKEY_REGISTRY: opts.registry } : {}),
           ...(opts.runtime === false ? { LATCHKEY_EMBEDDED_RUNTIME: 'false' } : {}),
+          ...networkFlags(opts),
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
