@@ -127,6 +127,31 @@ export const COUNT_MEDIA = `(() => {
   };
 })();`;
 
+/**
+ * A page as a browser behind a NAT looks to the runtime: its offer carries no candidate
+ * the runtime can reach (here, none at all), so only checks the browser starts can
+ * find a path. Add it before COUNT_MEDIA: it patches the browser's own prototype.
+ */
+export const BEHIND_NAT = `(() => {
+  const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
+  Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
+    get() {
+      const d = get.call(this);
+      return d && { type: d.type, sdp: d.sdp.replace(/^a=candidate:.*\\r\\n/gm, '') };
+    },
+  });
+})();`;
+
+/**
+ * Settings of a runtime that browsers cannot reach: it binds 127.0.0.1 only and
+ * announces 127.0.0.2, where nothing listens (an address that stays on this machine).
+ * With a page BEHIND_NAT, no candidate pair can succeed.
+ */
+export const UNREACHABLE_RUNTIME = {
+  LATCHKEY_ICE_HOST_ADDRESSES: '127.0.0.1',
+  LATCHKEY_ICE_ANNOUNCED_ADDRESS: '127.0.0.2',
+};
+
 /** What `window.selectedPair()` answers (from the page's `getStats()`). */
 export interface SelectedPair {
   state: string;

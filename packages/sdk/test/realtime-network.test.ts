@@ -11,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Coturn, HAVE_TURNSERVER, startCoturn, TURNSERVER } from '../../../scripts/coturn.mjs';
 import type * as Sdk from '../src/index.js';
 import {
+  BEHIND_NAT,
   COUNT_MEDIA,
   launchChromium,
   pageServer,
   requireChromium,
   type SelectedPair,
   SKIP_BROWSER,
+  UNREACHABLE_RUNTIME,
 } from './browser-page.js';
 import { IN_CI, type Latchkey, startLatchkey } from './helpers.js';
 import { lanAddress } from './network.js';
@@ -207,25 +209,12 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
   });
 
   it('a runtime announcing an address nothing answers at: MEDIA_CONNECT_FAILED, and the session is closed on the server', async () => {
-    // The runtime binds 127.0.0.1 only and announces 127.0.0.2, where nothing listens
-    // (an address that stays on this machine). And the browser is as one behind a NAT:
-    // its offer carries no candidate the runtime can reach (here: none at all), so the
-    // runtime cannot open a path towards it either. No candidate pair can succeed.
-    const { lk, token } = await platform({
-      LATCHKEY_ICE_HOST_ADDRESSES: '127.0.0.1',
-      LATCHKEY_ICE_ANNOUNCED_ADDRESS: '127.0.0.2',
-    });
+    // The runtime announces an address where nothing answers, and the browser is as one
+    // behind a NAT, so the runtime cannot open a path towards it either (see browser-page.ts).
+    const { lk, token } = await platform(UNREACHABLE_RUNTIME);
     const behindNat = await browser.newPage();
     // Before COUNT_MEDIA: this patches the browser's own RTCPeerConnection.prototype.
-    await behindNat.addInitScript(`(() => {
-      const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
-      Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
-        get() {
-          const d = get.call(this);
-          return d && { type: d.type, sdp: d.sdp.replace(/^a=candidate:.*\\r\\n/gm, '') };
-        },
-      });
-    })();`);
+    await behindNat.addInitScript(BEHIND_NAT);
     await behindNat.addInitScript(COUNT_MEDIA);
     await behindNat.goto(`${site.url}/`);
     await behindNat.evaluate(`import('@latchkey/sdk').then((m) => { window.sdk = m; })`);
