@@ -28,9 +28,6 @@ export const FAKE_MEDIA_ARGS = Object.freeze([
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
 ]);
-
-/**
- * A test switch, not a person's setting: lets WebRTC gather 127.0.0.1 candidates. Use
- * it only in a test that needs loopback-only behaviour, with the reason beside it.
- */
-export const LOOPBACK_PEER_ARG = '--allow-loopback-in-peer-connection';
+// Not here on purpose: --allow-loopback-in-peer-connection (WebRTC on 127.0.0.1). It is
+// a test switch no person's browser has; a test that needs loopback-only behaviour adds
+// it itself, with the reason beside it. None does today.
