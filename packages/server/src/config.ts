@@ -208,7 +208,9 @@ function parseEnv<T extends z.ZodType>(
  * The realtime network settings alone, for a runtime in its own process
  * (`latchkey runtime`): the same variables and checks as `loadConfig`.
  */
-export function loadNetworkConfig(env: Record<string, string | undefined> = process.env): NetworkConfig {
+export function loadNetworkConfig(
+  env: Record<string, string | undefined> = process.env,
+): NetworkConfig {
   return networkFrom(parseEnv(networkSchema, env));
 }
 
