@@ -51,23 +51,6 @@ for (const svc of services) {
     missing++;
   }
 }
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.log(`test-setup: ${CHROMIUM} is missing; installing Debian's chromium`);
-  try {
-    execSync('apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 chromium', {
-      stdio: 'inherit',
-      shell: '/bin/bash',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {}
-  if (!existsSync(CHROMIUM)) {
-    console.error(`test-setup: could not install chromium; the browser tests need ${CHROMIUM}`);
-    missing++;
-  }
-}
-
-// The partner-flow tests push to a real CNCF distribution registry with skopeo.
 const hasCommand = (cmd) => {
   try {
     execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/sh' });
@@ -76,11 +59,14 @@ const hasCommand = (cmd) => {
     return false;
   }
 };
-if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
-  console.log('test-setup: docker-registry or skopeo is missing; installing them with apt-get');
+
+/** Installs Debian `packages` with apt-get unless `present()`; counts a failure as missing. */
+function aptInstall(packages, present, need) {
+  if (present()) return;
+  console.log(`test-setup: ${packages.join(' and ')} missing; installing with apt-get`);
   try {
     execSync(
-      'apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 docker-registry skopeo',
+      `apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 ${packages.join(' ')}`,
       {
         stdio: 'inherit',
         shell: '/bin/bash',
@@ -88,26 +74,26 @@ if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
       },
     );
   } catch {}
-  if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
-    console.error('test-setup: docker-registry and skopeo could not be installed');
+  if (!present()) {
+    console.error(`test-setup: could not install ${packages.join(' and ')}; ${need}`);
     missing++;
   }
 }
-// The relay test runs a real TURN server (Debian's coturn; nothing starts by itself).
-if (!existsSync('/usr/bin/turnserver')) {
-  console.log('test-setup: coturn is missing; installing it with apt-get');
-  try {
-    execSync('apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 coturn', {
-      stdio: 'inherit',
-      shell: '/bin/bash',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {}
-  if (!existsSync('/usr/bin/turnserver')) {
-    console.error('test-setup: coturn could not be installed; the relay test needs turnserver');
-    missing++;
-  }
-}
+
+const CHROMIUM = '/usr/bin/chromium';
+aptInstall(['chromium'], () => existsSync(CHROMIUM), `the browser tests need ${CHROMIUM}`);
+// The partner-flow tests push to a real CNCF distribution registry with skopeo.
+aptInstall(
+  ['docker-registry', 'skopeo'],
+  () => hasCommand('docker-registry') && hasCommand('skopeo'),
+  'the partner-flow tests need them',
+);
+// The relay tests run a real TURN server (Debian's coturn; nothing starts by itself).
+aptInstall(
+  ['coturn'],
+  () => existsSync('/usr/bin/turnserver'),
+  'the relay tests need /usr/bin/turnserver',
+);
 
 // A Chromium without --allow-loopback-in-peer-connection gathers candidates only on
 // non-internal interfaces. A machine with none (a bare CI container) gets a dummy one

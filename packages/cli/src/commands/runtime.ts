@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { networkFlags } from '../network-flags.js';
+import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 const readStdin = () => readFileSync(0, 'utf8').trim();
 
 /** `latchkey runtime --server URL`: a model host in its own process. */
 export function registerRuntime(program: Command) {
-  program
-    .command('runtime')
+  addNetworkOptions(program.command('runtime'))
     .description(
       'host models in this process for a Latchkey server: it registers with a runtime credential (rt_…) and verifies every session token itself',
     )
@@ -21,18 +20,6 @@ export function registerRuntime(program: Command) {
     )
     .option('--sessions <n>', 'concurrent realtime sessions to take')
     .option('--jobs <n>', 'concurrent batch jobs to run')
-    .option(
-      '--ice-host <addresses>',
-      'media: addresses to offer browsers, comma-separated (default: LATCHKEY_ICE_HOST_ADDRESSES, else every interface and 127.0.0.1)',
-    )
-    .option(
-      '--ice-announce <addresses>',
-      'media: public addresses to offer instead, behind 1:1 NAT (default: LATCHKEY_ICE_ANNOUNCED_ADDRESS)',
-    )
-    .option(
-      '--rtc-ports <first-last>',
-      'media: the UDP port range, e.g. 50000-50100 (default: LATCHKEY_RTC_PORTS, else any)',
-    )
     .option('--credential-stdin', 'read the rt_ credential from stdin (else LATCHKEY_RUNTIME_KEY)')
     .action(
       async (o: {

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
-import { networkFlags } from '../network-flags.js';
+import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 export function registerServe(program: Command) {
-  program
-    .command('serve')
+  addNetworkOptions(program.command('serve'))
     .description(
       'run Latchkey: the HTTP API on an embedded database (or PostgreSQL with DATABASE_URL)',
     )
@@ -19,18 +18,6 @@ export function registerServe(program: Command) {
     .option(
       '--registry <host:port>',
       'the container registry this platform fronts (default: LATCHKEY_REGISTRY)',
-    )
-    .option(
-      '--ice-host <addresses>',
-      'media: addresses the embedded runtime offers browsers, comma-separated (default: LATCHKEY_ICE_HOST_ADDRESSES, else every interface and 127.0.0.1)',
-    )
-    .option(
-      '--ice-announce <addresses>',
-      'media: public addresses to offer instead, behind 1:1 NAT (default: LATCHKEY_ICE_ANNOUNCED_ADDRESS)',
-    )
-    .option(
-      '--rtc-ports <first-last>',
-      'media: the UDP port range, e.g. 50000-50100 (default: LATCHKEY_RTC_PORTS, else any)',
     )
     .option(
       '--no-runtime',
