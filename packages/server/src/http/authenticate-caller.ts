@@ -2,7 +2,7 @@ import type { SessionClaims, SessionGrant } from '@latchkey/core';
 import type { Context } from 'hono';
 import { ownerRef } from '../realtime/owner-ref.js';
 import type { AuthedKey } from '../services/key-auth.js';
-import { authenticateKey, checkFailureGate, refuseAuth } from './authenticate.js';
+import { authenticateKey, refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
 
@@ -41,7 +41,6 @@ export async function authenticateCaller(c: Context<AppEnv>, p: Platform): Promi
       );
     return { kind: 'key', orgId: key.orgId, keyId: key.id, key };
   }
-  await checkFailureGate(c, p);
   const verified = await p.verifyToken(bearer);
   if (!verified.ok)
     return refuseAuth(
