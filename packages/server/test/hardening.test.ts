@@ -525,14 +525,24 @@ describe.each(backends)('hardening on $name', (backend) => {
 });
 
 // Each with a PGlite server of its own: these are about one process's settings.
+/** A PGlite server of its own for `run`, closed and removed afterwards. */
+async function withServer(
+  env: Record<string, string>,
+  run: (server: RunningServer) => Promise<void>,
+): Promise<void> {
+  const own = tempDir('lk-own-');
+  const server = await startServer(embeddedConfig(own.dir, env));
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+    own.remove();
+  }
+}
+
 describe('failed authentications', () => {
-  it('never lock out a valid key from the same address', async () => {
-    // A server of its own: this one limits failures (the suite's server does not).
-    const own = tempDir('lk-gate-');
-    const gated = await startServer(
-      embeddedConfig(own.dir, { LATCHKEY_AUTH_FAILURES_PER_IP: '5' }),
-    );
-    try {
+  it('never lock out a valid key from the same address', () =>
+    withServer({ LATCHKEY_AUTH_FAILURES_PER_IP: '5' }, async (gated) => {
       const key = gated.bootstrap?.apiKey as string;
       const mint = (secret: string) =>
         fetch(`${gated.url}/v1/tokens`, { method: 'POST', headers: bearer(secret) });
@@ -542,49 +552,36 @@ describe('failed authentications', () => {
       expect((await readError(limited)).error.code).toBe('RATE_LIMITED');
       expect((await mint(key)).status).toBe(201);
       expect((await mint('garbage')).status).toBe(429);
-    } finally {
-      await gated.close();
-      own.remove();
-    }
-  });
+    }));
 });
 
 describe('X-Forwarded-For', () => {
-  it('takes the address the trusted proxy appended, not what the client wrote', async () => {
-    const own = tempDir('lk-proxy-');
-    const proxied = await startServer(
-      embeddedConfig(own.dir, {
-        LATCHKEY_AUTH_FAILURES_PER_IP: '5',
-        LATCHKEY_TRUST_PROXY: 'true',
-      }),
-      { bootstrap: false },
-    );
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${proxied.url}/v1/tokens`, {
-          method: 'POST',
-          headers: {
-            ...bearer(generateKey('app')),
-            'X-Forwarded-For': `198.51.100.${i}, 10.9.8.7`,
-          },
-        });
-        statuses.push(res.status);
-      }
-      // One client behind the proxy (10.9.8.7), whatever it wrote on the left.
-      expect(statuses).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
-      await proxied.platform.audit.flush();
-      const ips = await proxied.platform.db
-        .selectFrom('audit_events')
-        .select('ip')
-        .where('action', '=', 'auth.failed')
-        .execute();
-      expect(new Set(ips.map((r) => r.ip))).toEqual(new Set(['10.9.8.7']));
-    } finally {
-      await proxied.close();
-      own.remove();
-    }
-  });
+  it('takes the address the trusted proxy appended, not what the client wrote', () =>
+    withServer(
+      { LATCHKEY_AUTH_FAILURES_PER_IP: '5', LATCHKEY_TRUST_PROXY: 'true' },
+      async (proxied) => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          const res = await fetch(`${proxied.url}/v1/tokens`, {
+            method: 'POST',
+            headers: {
+              ...bearer(generateKey('app')),
+              'X-Forwarded-For': `198.51.100.${i}, 10.9.8.7`,
+            },
+          });
+          statuses.push(res.status);
+        }
+        // One client behind the proxy (10.9.8.7), whatever it wrote on the left.
+        expect(statuses).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
+        await proxied.platform.audit.flush();
+        const ips = await proxied.platform.db
+          .selectFrom('audit_events')
+          .select('ip')
+          .where('action', '=', 'auth.failed')
+          .execute();
+        expect(new Set(ips.map((r) => r.ip))).toEqual(new Set(['10.9.8.7']));
+      },
+    ));
 });
 
 describe('the data dir', () => {
