@@ -1,25 +1,9 @@
-import type { SessionClaims, SessionGrant } from '@latchkey/core';
 import type { Context } from 'hono';
 import { ownerRef } from '../realtime/owner-ref.js';
-import type { AuthedKey } from '../services/key-auth.js';
+import type { Caller } from '../services/caller.js';
 import { authenticateKey, refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
-
-/** Who is calling a route that takes an app key (backends) or a session token (browsers). */
-export type Caller =
-  | { kind: 'key'; orgId: string; keyId: string; key: AuthedKey }
-  | {
-      kind: 'token';
-      orgId: string;
-      /** The key that minted the token. */
-      keyId: string;
-      token: string;
-      claims: SessionClaims;
-      grant: SessionGrant;
-      /** The end user the token speaks for (minting key + metadata). */
-      ownerRef: string;
-    };
 
 const KEY_SHAPED = /^r[kp]_/;
 

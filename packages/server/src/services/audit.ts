@@ -40,19 +40,13 @@ function toRow(e: AuditEvent, at: number) {
   };
 }
 
-/**
- * Writes an audit row inside the caller's transaction (management changes). Takes a
- * transaction typed with more tables too (the registry's, the realtime ones).
- */
-export async function auditInTransaction<D extends Database>(
-  trx: Transaction<D>,
+/** Writes an audit row inside the caller's transaction (management changes). */
+export async function auditInTransaction(
+  trx: Transaction<Database>,
   clock: Clock,
   event: AuditEvent,
 ): Promise<void> {
-  await (trx as unknown as Transaction<Database>)
-    .insertInto('audit_events')
-    .values(toRow(event, clock.now()))
-    .execute();
+  await trx.insertInto('audit_events').values(toRow(event, clock.now())).execute();
 }
 
 /**
