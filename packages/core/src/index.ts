@@ -30,3 +30,10 @@ export {
   parseClientMessage,
   parseRuntimeMessage,
 } from './realtime.js';
+export { redactSecrets } from './redact-secrets.js';
+export {
+  findUnstorableText,
+  isStorableText,
+  toStorableJson,
+  toStorableText,
+} from './storable-text.js';

@@ -1,6 +1,7 @@
 import type { IceServer } from '@latchkey/core';
 import type { TurnConfig } from '@latchkey/core/node';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './http/client-ip.js';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -50,7 +51,17 @@ const envSchema = z.object({
   LATCHKEY_MINT_RATE_PER_KEY: intFrom(200, 0, 1_000_000),
   LATCHKEY_AUTH_FAILURES_PER_IP: intFrom(30, 0, 1_000_000),
   LATCHKEY_RECHECK_SECONDS: intFrom(15, 1, 60),
-  LATCHKEY_TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+  LATCHKEY_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, ctx) => {
+      try {
+        return parseTrustProxy(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   LATCHKEY_LOG: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LATCHKEY_REGISTRY: z
     .string()
@@ -128,7 +139,8 @@ export interface ServerConfig {
   /** Failed authentications per client IP per minute; 0 is no limit. */
   authFailuresPerIp: number;
   recheckMs: number;
-  trustProxy: boolean;
+  /** Which X-Forwarded-For entries to believe (see http/client-ip.ts). */
+  trustProxy: TrustProxy;
   log: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The container registry the platform fronts (HOST[:PORT]); none when unset. */
   registry: string | undefined;
@@ -234,7 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mintRatePerKey: e.LATCHKEY_MINT_RATE_PER_KEY,
     authFailuresPerIp: e.LATCHKEY_AUTH_FAILURES_PER_IP,
     recheckMs: e.LATCHKEY_RECHECK_SECONDS * 1000,
-    trustProxy: e.LATCHKEY_TRUST_PROXY === 'true' || e.LATCHKEY_TRUST_PROXY === '1',
+    trustProxy: e.LATCHKEY_TRUST_PROXY,
     log: e.LATCHKEY_LOG,
     registry: e.LATCHKEY_REGISTRY,
     registryService: e.LATCHKEY_REGISTRY_SERVICE,

@@ -80,6 +80,7 @@ export async function createPlatform(
   const log = overrides.log ?? createLogger(config.log);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
+  for (const warning of database.warnings) log.warn(warning);
   const bus =
     database.kind === 'postgres' && database.url
       ? await createPostgresBus(database.url, db as Kysely<unknown>)

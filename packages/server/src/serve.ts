@@ -3,13 +3,14 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { DOCS_BASE, newId } from '@latchkey/core';
+import { newId } from '@latchkey/core';
 import type { Runtime, RuntimeOptions } from '@latchkey/runtime';
 import { createAdminApi } from './admin/admin-api.js';
 import { createAdminRoutes } from './admin/admin-routes.js';
 import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
 import { createApp } from './http/app.js';
+import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
 import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
 import { createApiKey } from './services/api-keys.js';
@@ -48,6 +49,16 @@ export class DataDirBusyError extends Error {
 }
 
 const MAX_HEADER_BYTES = 16 * 1024;
+
+/** What a request that could not be parsed into a URL did wrong, for the error message. */
+function malformedMessage(error: unknown): string {
+  const message = String((error as Error)?.message ?? '');
+  if (/missing host/i.test(message))
+    return 'the request has no Host header (HTTP/1.1 requires one: Host: <server>[:port])';
+  if (/host/i.test(message) || /invalid url/i.test(message))
+    return 'the Host header is not a valid host[:port]';
+  return 'malformed HTTP request';
+}
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -120,8 +131,36 @@ export async function startServer(
   }
   const app = createApp(platform);
   const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 30_000, headersTimeout: 10_000 },
-    getRequestListener(app.fetch),
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout: 30_000,
+      headersTimeout: 10_000,
+      // Node answers a missing Host with a bare 400 of its own; the listener below
+      // answers it (and a Host it cannot parse) with the envelope instead.
+      requireHostHeader: false,
+    },
+    getRequestListener(app.fetch, {
+      // The request could not even be built (no Host, an invalid Host, a bad path).
+      errorHandler: (error) => {
+        const requestId = newId('req');
+        const malformed = (error as Error)?.name === 'RequestError';
+        if (malformed) platform.log.debug('malformed request', { requestId, error: String(error) });
+        else platform.log.error('unhandled error', { requestId, error: String(error) });
+        return Response.json(
+          malformed
+            ? envelope('INVALID_REQUEST', malformedMessage(error), requestId)
+            : envelope(
+                'INTERNAL_ERROR',
+                `something went wrong on our side; request id ${requestId}`,
+                requestId,
+              ),
+          {
+            status: malformed ? 400 : 500,
+            headers: { 'X-Request-Id': requestId, Connection: 'close' },
+          },
+        );
+      },
+    }),
   );
   // Oversized or malformed requests never reach Hono; answer them with our envelope too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -129,16 +168,13 @@ export async function startServer(
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'INVALID_REQUEST';
     const requestId = newId('req');
-    const body = JSON.stringify({
-      error: {
+    const body = JSON.stringify(
+      envelope(
         code,
-        message: tooLarge
-          ? `request headers are over ${MAX_HEADER_BYTES} bytes`
-          : 'malformed HTTP request',
+        tooLarge ? `request headers are over ${MAX_HEADER_BYTES} bytes` : 'malformed HTTP request',
         requestId,
-        docs: DOCS_BASE + code,
-      },
-    });
+      ),
+    );
     socket.end(
       `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nX-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { secureDataDir, tightenDataDir } from './data-dir-permissions.js';
 import { migrate } from './migrations.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -11,6 +11,8 @@ export interface OpenDatabase {
   kind: 'pglite' | 'postgres';
   /** The connection string, on PostgreSQL (for LISTEN). */
   url?: string;
+  /** Things the operator should know (a data dir owned by someone else). */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -39,18 +41,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrate(db as Kysely<unknown>);
-    return { db, kind: 'postgres', url: options.databaseUrl, close: () => db.destroy() };
+    return {
+      db,
+      kind: 'postgres',
+      url: options.databaseUrl,
+      warnings: [],
+      close: () => db.destroy(),
+    };
   }
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const warnings = secureDataDir(options.dataDir);
   const pglite = await PGlite.create(`${options.dataDir}/pgdata`);
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   await migrate(db as Kysely<unknown>);
+  warnings.push(...tightenDataDir(options.dataDir));
   return {
     db,
     kind: 'pglite',
+    warnings,
     close: async () => {
       await db.destroy();
       await pglite.close();
+      tightenDataDir(options.dataDir);
     },
   };
 }

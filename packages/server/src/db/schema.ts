@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { RealtimeTables } from '../realtime/schema.js';
+import type { RegistryTables } from '../registry/schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -52,7 +54,8 @@ export interface AuditEventsTable {
   data: ColumnType<unknown, string, string>;
 }
 
-export interface Database {
+/** Every table: the core ones here, the realtime and registry ones beside their code. */
+export interface Database extends RealtimeTables, RegistryTables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   signing_keys: SigningKeysTable;

@@ -1,10 +1,12 @@
-import { newId } from '@latchkey/core';
+import { isStorableText, newId, toStorableText } from '@latchkey/core';
 import { Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { DependencyUnavailableError } from '../services/rate-limiter.js';
+import { resolveClientIp } from './client-ip.js';
 import { registerCors } from './cors.js';
 import type { AppEnv, Platform } from './env.js';
 import { errorResponse, HttpError } from './http-error.js';
+import { UNSTORABLE_MESSAGE } from './read-json.js';
 import type { RouteSpec } from './route-spec.js';
 import { specs as healthSpecs, registerHealth } from './routes/health.js';
 import { spec as metricsSpec, registerMetrics } from './routes/metrics.js';
@@ -65,19 +67,6 @@ export const routeSpecs: RouteSpec[] = [
   ...openApiSpecs,
 ];
 
-function clientIp(
-  c: { req: { header(n: string): string | undefined }; env: unknown },
-  trustProxy: boolean,
-): string {
-  if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (fwd) return fwd.slice(0, 64);
-  }
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
-    ?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'unknown';
-}
-
 /** Whether a concrete path fits an OpenAPI path template (`/v1/jobs/{id}`). */
 function matchesTemplate(template: string, path: string): boolean {
   const t = template.split('/');
@@ -93,7 +82,16 @@ export function createApp(p: Platform): Hono<AppEnv> {
     const started = performance.now();
     const requestId = newId('req');
     c.set('requestId', requestId);
-    c.set('ip', clientIp(c, p.config.trustProxy));
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+      ?.incoming;
+    c.set(
+      'ip',
+      resolveClientIp(
+        p.config.trustProxy,
+        incoming?.socket?.remoteAddress,
+        c.req.header('x-forwarded-for'),
+      ),
+    );
     // Set before next(): set afterwards, Hono rebuilds the response as a stream body
     // and every answer takes the slow path (measured: ~7% of a mint's CPU).
     c.header('X-Request-Id', requestId);
@@ -103,6 +101,22 @@ export function createApp(p: Platform): Hono<AppEnv> {
       { route, method: c.req.method, status: String(c.res.status) },
       (performance.now() - started) / 1000,
     );
+  });
+
+  // Query values reach queries and audit rows: refuse text PostgreSQL cannot store.
+  app.use(async (c, next) => {
+    const url = c.req.url;
+    const query = url.indexOf('?');
+    if (query >= 0 && url.includes('%', query)) {
+      for (const [name, values] of Object.entries(c.req.queries())) {
+        if (!isStorableText(name) || values.some((v) => !isStorableText(v)))
+          throw new HttpError(
+            'INVALID_REQUEST',
+            `query parameter "${toStorableText(name).slice(0, 64)}": ${UNSTORABLE_MESSAGE}`,
+          );
+      }
+    }
+    await next();
   });
 
   registerCors(app);

@@ -1,25 +1,9 @@
-import type { SessionClaims, SessionGrant } from '@latchkey/core';
 import type { Context } from 'hono';
 import { ownerRef } from '../realtime/owner-ref.js';
-import type { AuthedKey } from '../services/key-auth.js';
-import { authenticateKey, checkFailureGate, refuseAuth } from './authenticate.js';
+import type { Caller } from '../services/caller.js';
+import { authenticateKey, refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
-
-/** Who is calling a route that takes an app key (backends) or a session token (browsers). */
-export type Caller =
-  | { kind: 'key'; orgId: string; keyId: string; key: AuthedKey }
-  | {
-      kind: 'token';
-      orgId: string;
-      /** The key that minted the token. */
-      keyId: string;
-      token: string;
-      claims: SessionClaims;
-      grant: SessionGrant;
-      /** The end user the token speaks for (minting key + metadata). */
-      ownerRef: string;
-    };
 
 const KEY_SHAPED = /^r[kp]_/;
 
@@ -41,7 +25,6 @@ export async function authenticateCaller(c: Context<AppEnv>, p: Platform): Promi
       );
     return { kind: 'key', orgId: key.orgId, keyId: key.id, key };
   }
-  await checkFailureGate(c, p);
   const verified = await p.verifyToken(bearer);
   if (!verified.ok)
     return refuseAuth(

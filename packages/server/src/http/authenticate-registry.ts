@@ -1,11 +1,13 @@
+import { isStorableText } from '@latchkey/core';
 import type { Context } from 'hono';
 import {
   type CredentialHolder,
   verifyRegistryCredential,
 } from '../registry/registry-credentials.js';
-import { checkFailureGate, refuseAuth } from './authenticate.js';
+import { refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
+import { UNSTORABLE_MESSAGE } from './read-json.js';
 
 /** Who is asking for a registry access token, and with what. */
 export interface RegistryCaller extends Omit<CredentialHolder, 'credentialId' | 'expiresAt'> {
@@ -29,6 +31,8 @@ function basic(c: Context<AppEnv>): { user: string; password: string } {
   const colon = text.indexOf(':');
   if (colon < 0)
     throw new HttpError('INVALID_REQUEST', 'the Basic credentials must be user:password');
+  if (!isStorableText(text))
+    throw new HttpError('INVALID_REQUEST', `the Basic credentials: ${UNSTORABLE_MESSAGE}`);
   return { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
@@ -41,7 +45,6 @@ export async function authenticateRegistryCaller(
   c: Context<AppEnv>,
   p: Platform,
 ): Promise<RegistryCaller> {
-  await checkFailureGate(c, p);
   let failure: HttpError;
   let subject: { orgId?: string; keyId?: string } = {};
   let shown = 'anonymous';

@@ -33,22 +33,13 @@ const failureLimit = (p: Platform) => {
     : undefined;
 };
 
-/** Refuses at once a client IP that has used up its failed-authentication budget. */
-export async function checkFailureGate(c: Context<AppEnv>, p: Platform): Promise<void> {
-  const limit = failureLimit(p);
-  if (!limit) return;
-  const gate = await p.limiter.peek(`authfail:${c.get('ip')}`, limit);
-  if (!gate.allowed) {
-    p.metrics.authFailures.inc({ code: 'RATE_LIMITED' });
-    throw new HttpError('RATE_LIMITED', 'too many failed authentications from this address', {
-      'Retry-After': String(gate.retryAfter),
-    });
-  }
-}
-
 /**
- * Records a refused authentication — metrics, the IP's failure budget, an audit
- * row naming the credential by its display form only — and throws the refusal.
+ * Records a refused authentication — metrics, the IP's failed-auth budget, an audit
+ * row naming the credential by its display form only — and throws the refusal; once
+ * the IP has spent its budget the refusal is 429 instead, not audited row by row.
+ * Only failures meet this gate: a credential that verifies is never refused for its
+ * address's failures (behind a proxy without trust settings every client shares one
+ * address, and one guesser must not lock everyone out; keys carry 190 random bits).
  */
 export async function refuseAuth(
   c: Context<AppEnv>,
@@ -56,9 +47,17 @@ export async function refuseAuth(
   failure: HttpError,
   who: { display: string | null; orgId?: string | undefined; keyId?: string | undefined },
 ): Promise<never> {
-  p.metrics.authFailures.inc({ code: failure.code });
   const limit = failureLimit(p);
-  if (limit) await p.limiter.take(`authfail:${c.get('ip')}`, limit);
+  if (limit) {
+    const budget = await p.limiter.take(`authfail:${c.get('ip')}`, limit);
+    if (!budget.allowed) {
+      p.metrics.authFailures.inc({ code: 'RATE_LIMITED' });
+      throw new HttpError('RATE_LIMITED', 'too many failed authentications from this address', {
+        'Retry-After': String(budget.retryAfter),
+      });
+    }
+  }
+  p.metrics.authFailures.inc({ code: failure.code });
   void p.audit
     .write({
       orgId: who.orgId ?? null,
@@ -86,7 +85,6 @@ export const shownSecret = (secret: string): string | null =>
  * never the secret) and count against the client IP's failed-auth limit.
  */
 export async function authenticateKey(c: Context<AppEnv>, p: Platform): Promise<AuthedKey> {
-  await checkFailureGate(c, p);
   let secret: string;
   try {
     secret = presentedKey(c);

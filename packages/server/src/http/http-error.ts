@@ -1,4 +1,10 @@
-import { DOCS_BASE, ERROR_CODES, type ErrorCode, type ErrorEnvelope } from '@latchkey/core';
+import {
+  DOCS_BASE,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorEnvelope,
+  redactSecrets,
+} from '@latchkey/core';
 import type { Context } from 'hono';
 import type { Failure } from '../services/result.js';
 
@@ -16,8 +22,9 @@ export class HttpError extends Error {
   }
 }
 
+/** The error body. Key- and token-shaped text in the message is masked, wherever it came from. */
 export function envelope(code: ErrorCode, message: string, requestId: string): ErrorEnvelope {
-  return { error: { code, message, requestId, docs: DOCS_BASE + code } };
+  return { error: { code, message: redactSecrets(message), requestId, docs: DOCS_BASE + code } };
 }
 
 export function errorResponse(

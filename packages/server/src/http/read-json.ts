@@ -1,3 +1,4 @@
+import { findUnstorableText } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { HttpError } from './http-error.js';
@@ -61,6 +62,9 @@ function readBody(c: Context): Promise<string> {
   return readBounded(c.req.raw);
 }
 
+export const UNSTORABLE_MESSAGE =
+  'text may not contain NUL (\\u0000) or an unpaired surrogate (\\ud800–\\udfff)';
+
 /** Reads a JSON body (may be empty when `optional`), validated against a strict schema. */
 export async function readJson<S extends z.ZodType>(
   c: Context,
@@ -85,6 +89,9 @@ export async function readJson<S extends z.ZodType>(
       throw new HttpError('INVALID_REQUEST', 'the body is not valid JSON');
     }
   }
+  const unstorable = findUnstorableText(value);
+  if (unstorable !== undefined)
+    throw new HttpError('INVALID_REQUEST', `${unstorable || 'body'}: ${UNSTORABLE_MESSAGE}`);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
-import { realtimeDb } from '../realtime/schema.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { Logger } from '../services/logger.js';
@@ -36,7 +35,6 @@ export function createJobRunner(deps: {
   log: Logger;
   directory: RuntimeDirectory;
 }) {
-  const rdb = realtimeDb(deps.db);
   const queue: QueuedJob[] = [];
   const waiters = new Map<string, Array<(o: JobOutcome) => void>>();
   let pumping = false;
@@ -53,7 +51,7 @@ export function createJobRunner(deps: {
           message: `the result is over ${MAX_RESULT_BYTES} bytes`,
         }
       : outcome;
-    await rdb
+    await deps.db
       .updateTable('jobs')
       .set(
         final.ok
@@ -139,7 +137,7 @@ export function createJobRunner(deps: {
         }
         queue.shift();
         const now = deps.clock.now();
-        await rdb
+        await deps.db
           .updateTable('jobs')
           .set({
             state: 'running',

@@ -2,13 +2,12 @@ import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import type { Caller } from '../http/authenticate-caller.js';
 import { canSee, grantRefusal, modelRefusal } from '../realtime/grant-checks.js';
 import { parseModels } from '../realtime/runtime-credentials.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
-import { type JobRow, realtimeDb } from '../realtime/schema.js';
-import type { RequestInfo } from '../realtime/sessions.js';
+import type { JobRow } from '../realtime/schema.js';
 import type { AuditWriter } from '../services/audit.js';
+import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import { mintToken } from '../services/mint-token.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
@@ -41,13 +40,18 @@ export function toJobInfo(r: JobRow): JobInfo {
 }
 
 export interface JobService {
-  submit(caller: Caller, model: string, input: unknown, req: RequestInfo): Promise<Result<JobInfo>>;
+  submit(
+    caller: Caller,
+    model: string,
+    input: unknown,
+    req: RequestContext,
+  ): Promise<Result<JobInfo>>;
   /** Submits and waits: the result, or why there is none. */
   generate(
     caller: Caller,
     model: string,
     input: unknown,
-    req: RequestInfo,
+    req: RequestContext,
   ): Promise<Result<{ jobId: string; contentType: string; body: Uint8Array }>>;
   get(caller: Caller, id: string): Promise<Result<JobInfo>>;
   result(caller: Caller, id: string): Promise<Result<{ contentType: string; body: Uint8Array }>>;
@@ -65,12 +69,15 @@ export function createJobService(deps: {
   directory: RuntimeDirectory;
   runner: JobRunner;
 }): JobService {
-  const rdb = realtimeDb(deps.db);
   const notFound = (id: string): Failure =>
     fail('NOT_FOUND', `no job "${id.slice(0, 64)}" for this caller`);
 
   const load = async (caller: Caller, id: string): Promise<Result<JobRow>> => {
-    const row = await rdb.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await deps.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && canSee(caller, row) ? ok(row) : notFound(id);
   };
 
@@ -123,7 +130,7 @@ export function createJobService(deps: {
       finished_at: null,
       lease_until: new Date(now + JOB_LEASE_MS),
     };
-    await rdb
+    await deps.db
       .insertInto('jobs')
       .values({ ...row, input: JSON.stringify(input) })
       .execute();
@@ -191,7 +198,7 @@ export function createJobService(deps: {
     },
     async sweep() {
       const now = new Date(deps.clock.now());
-      await rdb
+      await deps.db
         .updateTable('jobs')
         .set({
           state: 'failed',
@@ -202,7 +209,7 @@ export function createJobService(deps: {
         .where('state', 'in', ['queued', 'running'])
         .where('lease_until', '<', now)
         .execute();
-      await rdb
+      await deps.db
         .deleteFrom('jobs')
         .where('finished_at', '<', new Date(now.getTime() - JOB_RETENTION_MS))
         .execute();

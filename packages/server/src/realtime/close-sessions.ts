@@ -5,7 +5,7 @@ import { iso, isoOrNull } from '../db/timestamps.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
-import { type RealtimeDatabase, realtimeDb, type SessionRow } from './schema.js';
+import type { SessionRow } from './schema.js';
 
 export function toSessionInfo(r: SessionRow): SessionInfo {
   return {
@@ -21,8 +21,8 @@ export function toSessionInfo(r: SessionRow): SessionInfo {
 }
 
 type Where = (
-  eb: ExpressionBuilder<RealtimeDatabase, 'sessions'>,
-) => ReturnType<ExpressionBuilder<RealtimeDatabase, 'sessions'>['and']>;
+  eb: ExpressionBuilder<Database, 'sessions'>,
+) => ReturnType<ExpressionBuilder<Database, 'sessions'>['and']>;
 
 const NOTIFY_CHUNK = 100;
 
@@ -39,34 +39,32 @@ export async function closeSessions(
   actor: string,
 ): Promise<SessionRow[]> {
   const now = deps.clock.now();
-  const closed = await realtimeDb(deps.db)
-    .transaction()
-    .execute(async (trx) => {
-      const rows = await trx
-        .updateTable('sessions')
-        .set({ state: 'closed', close_reason: reason, closed_at: new Date(now) })
-        .where('state', '<>', 'closed')
-        .where(where)
-        .returningAll()
-        .execute();
-      for (const r of rows)
-        await auditInTransaction(trx, deps.clock, {
-          orgId: r.org_id,
-          action: 'session.ended',
-          actor,
-          target: r.id,
-          outcome: 'ok',
-          data: {
-            reason,
-            model: r.model,
-            tokenId: r.token_id,
-            keyId: r.key_id,
-            runtimeId: r.runtime_id,
-            seconds: Math.round((now - new Date(r.created_at).getTime()) / 1000),
-          },
-        });
-      return rows;
-    });
+  const closed = await deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('sessions')
+      .set({ state: 'closed', close_reason: reason, closed_at: new Date(now) })
+      .where('state', '<>', 'closed')
+      .where(where)
+      .returningAll()
+      .execute();
+    for (const r of rows)
+      await auditInTransaction(trx, deps.clock, {
+        orgId: r.org_id,
+        action: 'session.ended',
+        actor,
+        target: r.id,
+        outcome: 'ok',
+        data: {
+          reason,
+          model: r.model,
+          tokenId: r.token_id,
+          keyId: r.key_id,
+          runtimeId: r.runtime_id,
+          seconds: Math.round((now - new Date(r.created_at).getTime()) / 1000),
+        },
+      });
+    return rows;
+  });
   for (let i = 0; i < closed.length; i += NOTIFY_CHUNK)
     await deps.bus.publish({
       type: 'sessions-closed',

@@ -1,5 +1,5 @@
 import type { ModelInfo } from '@latchkey/core';
-import type { Caller } from '../http/authenticate-caller.js';
+import type { Caller } from '../services/caller.js';
 import { type Failure, fail } from '../services/result.js';
 
 /** MODEL_NOT_FOUND unless a live runtime serves `model` as `kind`. */

@@ -6,7 +6,6 @@ import type { EventBus } from '../services/event-bus.js';
 import { findOrg } from '../services/orgs.js';
 import { ok, type Result } from '../services/result.js';
 import { closeSessions, toSessionInfo } from './close-sessions.js';
-import { realtimeDb } from './schema.js';
 
 /**
  * The kill switch for a leaked key: ends at once every open session opened with a
@@ -39,7 +38,7 @@ export async function listSessions(
 ): Promise<Result<AdminSession[]>> {
   const org = await findOrg(deps.db, input.org);
   if (!org.ok) return org;
-  let q = realtimeDb(deps.db).selectFrom('sessions').selectAll().where('org_id', '=', org.value.id);
+  let q = deps.db.selectFrom('sessions').selectAll().where('org_id', '=', org.value.id);
   if (input.state === 'open') q = q.where('state', '<>', 'closed');
   else if (input.state) q = q.where('state', '=', input.state);
   const rows = await q

@@ -11,7 +11,6 @@ import type { Logger } from '../services/logger.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { createRuntimeDirectory, type RuntimeDirectory } from './runtime-directory.js';
-import { realtimeDb } from './schema.js';
 import { createSessionService, type SessionService } from './sessions.js';
 import { createSweeper, type Sweeper } from './sweeper.js';
 
@@ -58,7 +57,7 @@ export function createRealtime(deps: {
         continue;
       }
       if (!kinds.has(s.runtimeId)) {
-        const row = await realtimeDb(deps.db)
+        const row = await deps.db
           .selectFrom('runtimes')
           .select('kind')
           .where('id', '=', s.runtimeId)

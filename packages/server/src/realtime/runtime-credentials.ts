@@ -9,7 +9,7 @@ import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
 import { closeSessions } from './close-sessions.js';
-import { type RuntimeRow, realtimeDb } from './schema.js';
+import type { RuntimeRow } from './schema.js';
 
 const PREFIX = 'rt_';
 const SHAPE = /^rt_[A-Za-z0-9_-]{43}$/;
@@ -50,39 +50,37 @@ export async function createRuntimeCredential(
   const now = deps.clock.now();
   const secret = PREFIX + randomBytes(32).toString('base64url');
   const id = newId('rtm', now);
-  await realtimeDb(deps.db)
-    .transaction()
-    .execute(async (trx) => {
-      await trx
-        .insertInto('runtimes')
-        .values({
-          id,
-          name,
-          kind: 'remote',
-          hash: hashKey(secret),
-          display: displayRuntimeSecret(secret),
-          url: null,
-          secret_enc: null,
-          instance_id: null,
-          models: '[]',
-          capacity_sessions: 0,
-          capacity_jobs: 0,
-          version: null,
-          last_seen_at: null,
-          created_at: new Date(now),
-          created_by: input.actor,
-          revoked_at: null,
-        })
-        .execute();
-      await auditInTransaction(trx, deps.clock, {
-        orgId: null,
-        action: 'runtime.created',
-        actor: input.actor,
-        target: id,
-        outcome: 'ok',
-        data: { name, display: displayRuntimeSecret(secret) },
-      });
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('runtimes')
+      .values({
+        id,
+        name,
+        kind: 'remote',
+        hash: hashKey(secret),
+        display: displayRuntimeSecret(secret),
+        url: null,
+        secret_enc: null,
+        instance_id: null,
+        models: '[]',
+        capacity_sessions: 0,
+        capacity_jobs: 0,
+        version: null,
+        last_seen_at: null,
+        created_at: new Date(now),
+        created_by: input.actor,
+        revoked_at: null,
+      })
+      .execute();
+    await auditInTransaction(trx, deps.clock, {
+      orgId: null,
+      action: 'runtime.created',
+      actor: input.actor,
+      target: id,
+      outcome: 'ok',
+      data: { name, display: displayRuntimeSecret(secret) },
     });
+  });
   return ok({ id, name, secret });
 }
 
@@ -93,7 +91,7 @@ export async function verifyRuntimeCredential(
 ): Promise<Result<RuntimeRow>> {
   if (!SHAPE.test(secret))
     return fail('INVALID_API_KEY', 'the runtime credential is malformed (rt_ and 43 characters)');
-  const row = await realtimeDb(db)
+  const row = await db
     .selectFrom('runtimes')
     .selectAll()
     .where('hash', '=', hashKey(secret))
@@ -112,10 +110,13 @@ export async function listRuntimes(deps: {
   db: Kysely<Database>;
   clock: Clock;
 }): Promise<RuntimeSummary[]> {
-  const rdb = realtimeDb(deps.db);
   const now = deps.clock.now();
-  const rows = await rdb.selectFrom('runtimes').selectAll().orderBy('created_at', 'asc').execute();
-  const counts = await rdb
+  const rows = await deps.db
+    .selectFrom('runtimes')
+    .selectAll()
+    .orderBy('created_at', 'asc')
+    .execute();
+  const counts = await deps.db
     .selectFrom('sessions')
     .select(['runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
     .where('state', '<>', 'closed')
@@ -145,28 +146,26 @@ export async function revokeRuntime(
   input: { id: string; actor: string },
 ): Promise<Result<{ id: string; sessionsEnded: number }>> {
   const now = deps.clock.now();
-  const row = await realtimeDb(deps.db)
-    .transaction()
-    .execute(async (trx) => {
-      const r = await trx
-        .updateTable('runtimes')
-        .set({ revoked_at: new Date(now) })
-        .where('id', '=', input.id)
-        .where('kind', '=', 'remote')
-        .where('revoked_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      if (r)
-        await auditInTransaction(trx, deps.clock, {
-          orgId: null,
-          action: 'runtime.revoked',
-          actor: input.actor,
-          target: r.id,
-          outcome: 'ok',
-          data: { name: r.name, display: r.display },
-        });
-      return r;
-    });
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('runtimes')
+      .set({ revoked_at: new Date(now) })
+      .where('id', '=', input.id)
+      .where('kind', '=', 'remote')
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (r)
+      await auditInTransaction(trx, deps.clock, {
+        orgId: null,
+        action: 'runtime.revoked',
+        actor: input.actor,
+        target: r.id,
+        outcome: 'ok',
+        data: { name: r.name, display: r.display },
+      });
+    return r;
+  });
   if (!row) return fail('NOT_FOUND', `no active remote runtime "${input.id.slice(0, 64)}"`);
   const ended = await closeSessions(
     deps,

@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../services/clock.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { LIVE_MS, parseModels } from './runtime-credentials.js';
-import { type RuntimeRow, realtimeDb } from './schema.js';
+import type { RuntimeRow } from './schema.js';
 
 /**
  * Where the models are: every runtime this platform may place work on, embedded in
@@ -38,13 +38,12 @@ export function createRuntimeDirectory(deps: {
   clock: Clock;
   box: SecretBox;
 }): RuntimeDirectory {
-  const rdb = realtimeDb(deps.db);
   let local: { id: string; host: RuntimeHost } | undefined;
   const remotes = new Map<string, { key: string; host: RuntimeHost }>();
 
   const live = async () => {
     const cutoff = new Date(deps.clock.now() - LIVE_MS);
-    return rdb
+    return deps.db
       .selectFrom('runtimes')
       .selectAll()
       .where('revoked_at', 'is', null)
@@ -62,7 +61,7 @@ export function createRuntimeDirectory(deps: {
       const now = deps.clock.now();
       const id = newId('rtm', now);
       const capacity = host.capacity();
-      await rdb
+      await deps.db
         .insertInto('runtimes')
         .values({
           id,
@@ -90,13 +89,13 @@ export function createRuntimeDirectory(deps: {
       if (!local) return;
       const { id } = local;
       local = undefined;
-      await rdb.deleteFrom('runtimes').where('id', '=', id).execute();
+      await deps.db.deleteFrom('runtimes').where('id', '=', id).execute();
     },
     localId: () => local?.id,
     localHost: () => local?.host,
     async host(runtimeId) {
       if (local?.id === runtimeId) return local.host;
-      const row = await rdb
+      const row = await deps.db
         .selectFrom('runtimes')
         .selectAll()
         .where('id', '=', runtimeId)
@@ -129,14 +128,14 @@ export function createRuntimeDirectory(deps: {
       const ids = candidates.map((r) => r.id);
       const busy =
         work === 'session'
-          ? await rdb
+          ? await deps.db
               .selectFrom('sessions')
               .select(['runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
               .where('state', '<>', 'closed')
               .where('runtime_id', 'in', ids)
               .groupBy('runtime_id')
               .execute()
-          : await rdb
+          : await deps.db
               .selectFrom('jobs')
               .select(['runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
               .where('state', '=', 'running')
@@ -157,7 +156,7 @@ export function createRuntimeDirectory(deps: {
     },
     async touchLocal() {
       if (!local) return;
-      await rdb
+      await deps.db
         .updateTable('runtimes')
         .set({ last_seen_at: new Date(deps.clock.now()) })
         .where('id', '=', local.id)

@@ -9,7 +9,6 @@ import { fail, ok, type Result } from '../services/result.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { closeSessions } from './close-sessions.js';
 import type { RuntimeRow } from './schema.js';
-import { realtimeDb } from './schema.js';
 import type { SessionService } from './sessions.js';
 import { SETTLE_MS } from './sweeper.js';
 
@@ -44,38 +43,36 @@ export async function registerRuntime(
 ): Promise<Result<{ runtimeId: string }>> {
   const now = deps.clock.now();
   const previous = runtime.instance_id;
-  await realtimeDb(deps.db)
-    .transaction()
-    .execute(async (trx) => {
-      await trx
-        .updateTable('runtimes')
-        .set({
-          url: input.url,
-          secret_enc: deps.box.seal(Buffer.from(input.secret)),
-          instance_id: input.instanceId,
-          models: JSON.stringify(input.models),
-          capacity_sessions: input.capacity.sessions,
-          capacity_jobs: input.capacity.jobs,
-          version: input.version ?? null,
-          last_seen_at: new Date(now),
-        })
-        .where('id', '=', runtime.id)
-        .execute();
-      await auditInTransaction(trx, deps.clock, {
-        orgId: null,
-        action: 'runtime.registered',
-        actor: runtime.id,
-        target: runtime.id,
-        outcome: 'ok',
-        ip: context.ip,
-        data: {
-          url: input.url,
-          models: input.models.map((m) => m.name),
-          capacity: input.capacity,
-          replaced: previous !== null && previous !== input.instanceId,
-        },
-      });
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('runtimes')
+      .set({
+        url: input.url,
+        secret_enc: deps.box.seal(Buffer.from(input.secret)),
+        instance_id: input.instanceId,
+        models: JSON.stringify(input.models),
+        capacity_sessions: input.capacity.sessions,
+        capacity_jobs: input.capacity.jobs,
+        version: input.version ?? null,
+        last_seen_at: new Date(now),
+      })
+      .where('id', '=', runtime.id)
+      .execute();
+    await auditInTransaction(trx, deps.clock, {
+      orgId: null,
+      action: 'runtime.registered',
+      actor: runtime.id,
+      target: runtime.id,
+      outcome: 'ok',
+      ip: context.ip,
+      data: {
+        url: input.url,
+        models: input.models.map((m) => m.name),
+        capacity: input.capacity,
+        replaced: previous !== null && previous !== input.instanceId,
+      },
     });
+  });
   if (previous !== null && previous !== input.instanceId)
     await closeSessions(
       deps,
@@ -103,15 +100,14 @@ export async function heartbeatRuntime(
   input: { instanceId: string; sessions: string[] },
 ): Promise<Result<{ close: { sessionId: string; reason: CloseReason }[] }>> {
   if (runtime.instance_id !== input.instanceId) return notCurrent(runtime);
-  const rdb = realtimeDb(deps.db);
   const now = deps.clock.now();
-  await rdb
+  await deps.db
     .updateTable('runtimes')
     .set({ last_seen_at: new Date(now) })
     .where('id', '=', runtime.id)
     .execute();
   const reported = new Set(input.sessions);
-  const open = await rdb
+  const open = await deps.db
     .selectFrom('sessions')
     .select(['id', 'created_at'])
     .where('runtime_id', '=', runtime.id)
@@ -131,7 +127,7 @@ export async function heartbeatRuntime(
   const stray = input.sessions.filter((id) => !openIds.has(id));
   const close: { sessionId: string; reason: CloseReason }[] = [];
   if (stray.length > 0) {
-    const rows = await rdb
+    const rows = await deps.db
       .selectFrom('sessions')
       .select(['id', 'close_reason', 'runtime_id'])
       .where('id', 'in', stray)
@@ -165,7 +161,7 @@ export async function deregisterRuntime(
   input: { instanceId: string },
 ): Promise<Result<void>> {
   if (runtime.instance_id !== input.instanceId) return notCurrent(runtime);
-  await realtimeDb(deps.db)
+  await deps.db
     .updateTable('runtimes')
     .set({ last_seen_at: null })
     .where('id', '=', runtime.id)

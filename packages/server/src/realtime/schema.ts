@@ -1,6 +1,5 @@
 import type { CloseReason, JobState, ModelInfo, SessionState } from '@latchkey/core';
 import { type ColumnType, type Kysely, type Migration, type Selectable, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -77,7 +76,8 @@ export interface JobsTable {
   lease_until: Timestamp;
 }
 
-export interface RealtimeDatabase extends Database {
+/** The realtime tables, part of the one `Database` type (db/schema.ts). */
+export interface RealtimeTables {
   runtimes: RuntimesTable;
   sessions: SessionsTable;
   session_tokens: SessionTokensTable;
@@ -87,9 +87,6 @@ export interface RealtimeDatabase extends Database {
 export type RuntimeRow = Selectable<RuntimesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type JobRow = Selectable<JobsTable>;
-
-/** The same connection, typed with the realtime tables. */
-export const realtimeDb = (db: Kysely<Database>) => db as unknown as Kysely<RealtimeDatabase>;
 
 export const realtimeMigration: Migration = {
   async up(db: Kysely<unknown>) {

@@ -3,8 +3,8 @@ import { type TurnConfig, turnCredentials } from '@latchkey/core/node';
 import type { RuntimeEvent } from '@latchkey/runtime';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Caller } from '../http/authenticate-caller.js';
 import type { AuditWriter } from '../services/audit.js';
+import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { Logger } from '../services/logger.js';
@@ -14,7 +14,7 @@ import type { SigningKeys } from '../services/signing-keys.js';
 import { closeSessions, toSessionInfo } from './close-sessions.js';
 import { canSee, grantRefusal, modelRefusal } from './grant-checks.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
-import { realtimeDb, type SessionRow } from './schema.js';
+import type { SessionRow } from './schema.js';
 
 export const DEFAULT_KEY_SESSION_SECONDS = 3600;
 /** A token the platform mints for a key caller's session lives just long enough to open it. */
@@ -35,18 +35,11 @@ export interface SessionDeps {
   turn?: TurnConfig | undefined;
 }
 
-export interface RequestInfo {
-  origin: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-}
-
 export interface SessionService {
   create(
     caller: Caller,
     input: { model: string; maxSessionSeconds?: number | undefined },
-    req: RequestInfo,
+    req: RequestContext,
   ): Promise<Result<CreatedSession>>;
   get(caller: Caller, id: string): Promise<Result<SessionInfo>>;
   offer(caller: Caller, id: string, sdp: string): Promise<Result<{ type: 'answer'; sdp: string }>>;
@@ -56,13 +49,11 @@ export interface SessionService {
 }
 
 export function createSessionService(deps: SessionDeps): SessionService {
-  const rdb = realtimeDb(deps.db);
-
   const notFound = (id: string): Failure =>
     fail('NOT_FOUND', `no session "${id.slice(0, 64)}" for this caller`);
 
   const load = async (caller: Caller, id: string): Promise<Result<SessionRow>> => {
-    const row = await rdb
+    const row = await deps.db
       .selectFrom('sessions')
       .selectAll()
       .where('id', '=', id)
@@ -70,7 +61,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
     return row && canSee(caller, row) ? ok(row) : notFound(id);
   };
 
-  const refused = (caller: Caller, model: string, req: RequestInfo, f: Failure) => {
+  const refused = (caller: Caller, model: string, req: RequestContext, f: Failure) => {
     void deps.audit
       .write({
         orgId: caller.orgId,
@@ -145,7 +136,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
     };
     // The token's row is locked while its open sessions are counted and the new one
     // inserted, so two concurrent creates cannot both take the last slot.
-    const placed = await rdb.transaction().execute(async (trx): Promise<Result<true>> => {
+    const placed = await deps.db.transaction().execute(async (trx): Promise<Result<true>> => {
       if (limit !== undefined) {
         await trx
           .insertInto('session_tokens')
@@ -189,12 +180,12 @@ export function createSessionService(deps: SessionDeps): SessionService {
       : fail('UNAVAILABLE', 'the runtime chosen for this session cannot be reached; retry');
     if (!opened.ok) {
       // The session never started: it leaves no open row behind.
-      await rdb.deleteFrom('sessions').where('id', '=', row.id).execute();
+      await deps.db.deleteFrom('sessions').where('id', '=', row.id).execute();
       return refused(caller, model, req, opened);
     }
     if (opened.value.expiresAt < now + seconds * 1000) {
       row.expires_at = new Date(opened.value.expiresAt);
-      await rdb
+      await deps.db
         .updateTable('sessions')
         .set({ expires_at: row.expires_at })
         .where('id', '=', row.id)
@@ -242,7 +233,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
       if (!host) return fail('UNAVAILABLE', 'the runtime hosting this session cannot be reached');
       const answer = await host.offer(id, sdp);
       if (!answer.ok) return answer;
-      await rdb
+      await deps.db
         .updateTable('sessions')
         .set({ state: 'waiting' })
         .where('id', '=', id)
@@ -264,7 +255,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
       return this.get(caller, id); // closed meanwhile, for another reason
     },
     async applyEvent(runtimeId, event) {
-      const mine = rdb
+      const mine = deps.db
         .updateTable('sessions')
         .where('id', '=', event.sessionId)
         .where('runtime_id', '=', runtimeId);

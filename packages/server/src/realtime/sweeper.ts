@@ -5,7 +5,6 @@ import type { EventBus } from '../services/event-bus.js';
 import type { Logger } from '../services/logger.js';
 import { closeSessions } from './close-sessions.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
-import { realtimeDb } from './schema.js';
 
 /** A session created but never offered is closed after this long. */
 export const CONNECT_TIMEOUT_MS = 30_000;
@@ -33,8 +32,6 @@ export function createSweeper(deps: {
   also?: () => Promise<void>;
   intervalMs?: number;
 }) {
-  const rdb = realtimeDb(deps.db);
-
   const reconcileLocal = async () => {
     const id = deps.directory.localId();
     const host = deps.directory.localHost();
@@ -42,7 +39,7 @@ export function createSweeper(deps: {
     await deps.directory.touchLocal();
     const now = deps.clock.now();
     const running = new Set(host.liveSessions());
-    const open = await rdb
+    const open = await deps.db
       .selectFrom('sessions')
       .select(['id', 'created_at'])
       .where('runtime_id', '=', id)
@@ -56,7 +53,7 @@ export function createSweeper(deps: {
     const known = new Set(open.map((s) => s.id));
     for (const sid of running) {
       if (known.has(sid)) continue;
-      const row = await rdb
+      const row = await deps.db
         .selectFrom('sessions')
         .select(['close_reason'])
         .where('id', '=', sid)
@@ -96,7 +93,7 @@ export function createSweeper(deps: {
       SYSTEM,
     );
     // A process that died without detaching leaves its embedded runtime's row behind.
-    await rdb
+    await deps.db
       .deleteFrom('runtimes')
       .where('kind', '=', 'embedded')
       .where('last_seen_at', '<', new Date(now - STALE_EMBEDDED_MS))

@@ -18,7 +18,7 @@ import { fail, ok, type Result } from '../services/result.js';
 import { createSecretBox, type SecretBox } from '../services/secret-box.js';
 import type { TokenSigner } from './access-token.js';
 import { createCertificate, libtrustKeyId } from './certificate.js';
-import { type RegistryCaRow, registryDb } from './schema.js';
+import type { RegistryCaRow } from './schema.js';
 
 /** Access tokens live this long; clients fetch a new one per push or pull anyway. */
 export const ACCESS_TOKEN_SECONDS = 300;
@@ -118,7 +118,7 @@ function newCaRow(box: SecretBox, now: number, state: 'next' | 'active') {
 
 function createAuthority(deps: AuthorityDeps): RegistryAuthority {
   const { clock, config } = deps;
-  const db = registryDb(deps.db);
+  const db = deps.db;
   let box: SecretBox | undefined;
   const secretBox = () => {
     box ??= createSecretBox(

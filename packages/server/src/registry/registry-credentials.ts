@@ -8,7 +8,6 @@ import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
-import { registryDb } from './schema.js';
 
 /** A registry credential lives 12 h; the CLI refreshes it with the partner key. */
 export const CREDENTIAL_SECONDS = 12 * 3600;
@@ -51,7 +50,7 @@ export async function issueRegistryCredential(
   deps: { db: Kysely<Database>; clock: Clock },
   input: { apiKeyId: string; context?: RequestContext },
 ): Promise<Result<IssuedCredential>> {
-  const db = registryDb(deps.db);
+  const db = deps.db;
   const now = deps.clock.now();
   return db.transaction().execute(async (trx) => {
     const key = await trx
@@ -120,7 +119,7 @@ export async function verifyRegistryCredential(
 ): Promise<Result<CredentialHolder>> {
   if (!SHAPE.test(secret))
     return fail('INVALID_TOKEN', `the registry credential is malformed; ${LOGIN_FIX}`);
-  const row = await registryDb(deps.db)
+  const row = await deps.db
     .selectFrom('registry_credentials')
     .innerJoin('orgs', 'orgs.id', 'registry_credentials.org_id')
     .select([
@@ -182,26 +181,24 @@ export async function revokeKeyAndCredentials(
       0,
       500,
     );
-  const ended = await registryDb(deps.db)
-    .transaction()
-    .execute(async (trx) => {
-      const rows = await trx
-        .updateTable('registry_credentials')
-        .set({ revoked_at: new Date(now), revoked_reason: reason })
-        .where('api_key_id', '=', input.id)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', new Date(now))
-        .returning('id')
-        .execute();
-      await auditInTransaction(trx, deps.clock, {
-        orgId: key.value.orgId,
-        action: 'registry.credentials_revoked',
-        actor: input.actor,
-        target: input.id,
-        outcome: 'ok',
-        data: { count: rows.length, credentialIds: rows.slice(0, 100).map((r) => r.id) },
-      });
-      return rows.length;
+  const ended = await deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .updateTable('registry_credentials')
+      .set({ revoked_at: new Date(now), revoked_reason: reason })
+      .where('api_key_id', '=', input.id)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', new Date(now))
+      .returning('id')
+      .execute();
+    await auditInTransaction(trx, deps.clock, {
+      orgId: key.value.orgId,
+      action: 'registry.credentials_revoked',
+      actor: input.actor,
+      target: input.id,
+      outcome: 'ok',
+      data: { count: rows.length, credentialIds: rows.slice(0, 100).map((r) => r.id) },
     });
+    return rows.length;
+  });
   return ok({ ...key.value, credentialsEnded: ended });
 }

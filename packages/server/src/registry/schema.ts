@@ -1,5 +1,4 @@
 import { type ColumnType, type Kysely, type Migration, type Selectable, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -33,17 +32,14 @@ export interface RegistryCasTable {
   publish_until: Timestamp | null;
 }
 
-/** The core tables and the registry's; the registry code queries through this view. */
-export interface RegistryDatabase extends Database {
+/** The registry's tables, part of the one `Database` type (db/schema.ts). */
+export interface RegistryTables {
   registry_credentials: RegistryCredentialsTable;
   registry_cas: RegistryCasTable;
 }
 
 export type RegistryCredentialRow = Selectable<RegistryCredentialsTable>;
 export type RegistryCaRow = Selectable<RegistryCasTable>;
-
-/** The same connection, typed with the registry tables. */
-export const registryDb = (db: Kysely<Database>) => db as unknown as Kysely<RegistryDatabase>;
 
 export const registryMigration: Migration = {
   async up(db: Kysely<unknown>) {

@@ -1,5 +1,6 @@
-import { newId } from '@latchkey/core';
+import { newId, toStorableJson, toStorableText } from '@latchkey/core';
 import type { Kysely, Transaction } from 'kysely';
+import { isDatabaseUnavailable } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from './clock.js';
 
@@ -16,40 +17,43 @@ export interface AuditEvent {
   data?: Record<string, unknown>;
 }
 
+const text = (s: string | null | undefined) => (s == null ? null : toStorableText(s));
+
+/**
+ * An audit row records what was asked, and callers put request data in it (a path,
+ * a user name, a user agent): every string is made storable here, so no caller's
+ * text can make a row, or the batch it is written in, fail.
+ */
 function toRow(e: AuditEvent, at: number) {
   return {
     id: newId('evt', at),
     org_id: e.orgId,
     at: new Date(at),
-    action: e.action,
-    actor: e.actor,
-    target: e.target ?? null,
-    outcome: e.outcome,
-    ip: e.ip ?? null,
-    user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
-    request_id: e.requestId ?? null,
-    data: JSON.stringify(e.data ?? {}),
+    action: toStorableText(e.action),
+    actor: toStorableText(e.actor),
+    target: text(e.target),
+    outcome: toStorableText(e.outcome),
+    ip: text(e.ip),
+    user_agent: e.userAgent ? toStorableText(e.userAgent.slice(0, 512)) : null,
+    request_id: text(e.requestId),
+    data: JSON.stringify(toStorableJson(e.data ?? {})),
   };
 }
 
-/**
- * Writes an audit row inside the caller's transaction (management changes). Takes a
- * transaction typed with more tables too (the registry's, the realtime ones).
- */
-export async function auditInTransaction<D extends Database>(
-  trx: Transaction<D>,
+/** Writes an audit row inside the caller's transaction (management changes). */
+export async function auditInTransaction(
+  trx: Transaction<Database>,
   clock: Clock,
   event: AuditEvent,
 ): Promise<void> {
-  await (trx as unknown as Transaction<Database>)
-    .insertInto('audit_events')
-    .values(toRow(event, clock.now()))
-    .execute();
+  await trx.insertInto('audit_events').values(toRow(event, clock.now())).execute();
 }
 
 /**
  * Group commit: events that arrive while a batch is being written go into the
  * next batch, one multi-row INSERT each. `write` resolves once its row is durable.
+ * A batch the database refuses is written again row by row, so a row that cannot
+ * be written fails its own `write` only, never its neighbours'.
  */
 export interface AuditWriter {
   write(event: AuditEvent): Promise<void>;
@@ -67,19 +71,33 @@ export function createAuditWriter(db: Kysely<Database>, clock: Clock): AuditWrit
   };
   let queue: Pending[] = [];
   let running: Promise<void> | undefined;
+  const insert = (batch: Pending[]) =>
+    db
+      .insertInto('audit_events')
+      .values(batch.map((p) => p.row))
+      .execute();
 
   const drain = async () => {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH);
       queue = queue.slice(batch.length);
       try {
-        await db
-          .insertInto('audit_events')
-          .values(batch.map((p) => p.row))
-          .execute();
+        await insert(batch);
         for (const p of batch) p.resolve();
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        // An unreachable database fails every row alike: no point in asking again.
+        if (batch.length === 1 || isDatabaseUnavailable(error)) {
+          for (const p of batch) p.reject(error);
+        } else {
+          await Promise.all(
+            batch.map((p) =>
+              insert([p]).then(
+                () => p.resolve(),
+                (e: unknown) => p.reject(e),
+              ),
+            ),
+          );
+        }
       }
     }
     running = undefined;

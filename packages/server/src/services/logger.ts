@@ -1,3 +1,5 @@
+import { redactSecrets } from '@latchkey/core';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -8,14 +10,6 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-// Anything shaped like a key or a JWT is masked, whatever field it hides in.
-const SECRET =
-  /\b(r[kp]_)[0-9A-Za-z]{34}([0-9A-Za-z]{4})\b|\b(r[ct]_)[\w-]{39}([\w-]{4})(?![\w-])|\beyJ[\w-]+\.[\w-]+\.[\w-]+/g;
-export const redact = (text: string) =>
-  text.replace(SECRET, (_m, p, last, p2, last2) =>
-    p ? `${p}…${last}` : p2 ? `${p2}…${last2}` : '[token]',
-  );
-
 /** JSON lines on stderr, secrets masked. */
 export function createLogger(
   level: LogLevel,
@@ -25,7 +19,7 @@ export function createLogger(
   const log = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < at) return;
     write(
-      `${redact(JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...fields }))}\n`,
+      `${redactSecrets(JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...fields }))}\n`,
     );
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

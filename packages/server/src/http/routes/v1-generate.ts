@@ -3,7 +3,7 @@ import { authenticateCaller } from '../authenticate-caller.js';
 import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import { modelParam, requestInfo } from '../request-info.js';
+import { modelParam, requestContext } from '../request-context.js';
 import type { RouteSpec } from '../route-spec.js';
 import { JobInput } from './job-schemas.js';
 import { AUTH_ERRORS } from './session-schemas.js';
@@ -33,7 +33,7 @@ export function registerGenerate(app: Hono<AppEnv>, p: Platform) {
     const caller = await authenticateCaller(c, p);
     const model = modelParam(c);
     const input = await readJson(c, JobInput, true);
-    const done = await p.realtime.jobs.generate(caller, model, input, requestInfo(c));
+    const done = await p.realtime.jobs.generate(caller, model, input, requestContext(c));
     if (!done.ok) throw HttpError.from(done);
     return c.body(done.value.body as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': done.value.contentType,

@@ -3,7 +3,7 @@ import { authenticateCaller } from '../authenticate-caller.js';
 import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import { modelParam, requestInfo } from '../request-info.js';
+import { modelParam, requestContext } from '../request-context.js';
 import type { RouteSpec } from '../route-spec.js';
 import { JobInfoSchema, JobInput } from './job-schemas.js';
 import { AUTH_ERRORS } from './session-schemas.js';
@@ -32,7 +32,7 @@ export function registerSubmitJob(app: Hono<AppEnv>, p: Platform) {
     const caller = await authenticateCaller(c, p);
     const model = modelParam(c);
     const input = await readJson(c, JobInput, true);
-    const job = await p.realtime.jobs.submit(caller, model, input, requestInfo(c));
+    const job = await p.realtime.jobs.submit(caller, model, input, requestContext(c));
     if (!job.ok) throw HttpError.from(job);
     return c.json(job.value, 202, {
       'Cache-Control': 'no-store',

@@ -5,7 +5,7 @@ import { authenticateCaller } from '../authenticate-caller.js';
 import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import { requestInfo } from '../request-info.js';
+import { requestContext } from '../request-context.js';
 import type { RouteSpec } from '../route-spec.js';
 import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
 
@@ -50,7 +50,7 @@ export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
         'INVALID_REQUEST',
         "maxSessionSeconds: set by the session token's grant; only app-key callers pass it here",
       );
-    const created = await p.realtime.sessions.create(caller, body, requestInfo(c));
+    const created = await p.realtime.sessions.create(caller, body, requestContext(c));
     if (!created.ok)
       throw HttpError.from(
         created,

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
 import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
-import { idParam } from '../request-info.js';
+import { idParam } from '../request-context.js';
 import type { RouteSpec } from '../route-spec.js';
 import { AUTH_ERRORS, SessionInfoSchema } from './session-schemas.js';
 

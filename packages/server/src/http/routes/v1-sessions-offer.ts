@@ -4,7 +4,7 @@ import { authenticateCaller } from '../authenticate-caller.js';
 import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import { idParam } from '../request-info.js';
+import { idParam } from '../request-context.js';
 import type { RouteSpec } from '../route-spec.js';
 import { AUTH_ERRORS } from './session-schemas.js';
 

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
-import type { RequestInfo } from '../realtime/sessions.js';
+import type { RequestContext } from '../services/caller.js';
 import type { AppEnv } from './env.js';
 import { HttpError } from './http-error.js';
 
 /** What services record about the request: origin, client IP, user agent, request id. */
-export function requestInfo(c: Context<AppEnv>): RequestInfo {
+export function requestContext(c: Context<AppEnv>): RequestContext {
   const origin = c.req.header('origin');
   return {
     origin: origin === undefined || origin === 'null' ? null : origin.slice(0, 256),
