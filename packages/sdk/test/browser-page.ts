@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { IN_CI, listen } from './helpers.js';
 
@@ -151,6 +151,25 @@ export const UNREACHABLE_RUNTIME = {
   LATCHKEY_ICE_HOST_ADDRESSES: '127.0.0.1',
   LATCHKEY_ICE_ANNOUNCED_ADDRESS: '127.0.0.2',
 };
+
+/**
+ * Video keeps arriving on the page's newest peer connection (COUNT_MEDIA): frames are
+ * decoded, and then more. Waits on the page's own counter; no sleeps.
+ */
+export async function videoFlows(page: Page): Promise<void> {
+  type Counting = { framesDecoded(): Promise<number> };
+  await page.waitForFunction(
+    async () => (await (window as unknown as Counting).framesDecoded()) > 0,
+    undefined,
+    { timeout: 15_000, polling: 100 },
+  );
+  const first = await page.evaluate(() => (window as unknown as Counting).framesDecoded());
+  await page.waitForFunction(
+    async (n) => (await (window as unknown as Counting).framesDecoded()) > n,
+    first,
+    { timeout: 15_000, polling: 100 },
+  );
+}
 
 /** What `window.selectedPair()` answers (from the page's `getStats()`). */
 export interface SelectedPair {

@@ -19,6 +19,7 @@ import {
   type SelectedPair,
   SKIP_BROWSER,
   UNREACHABLE_RUNTIME,
+  videoFlows,
 } from './browser-page.js';
 import { IN_CI, type Latchkey, startLatchkey } from './helpers.js';
 import { lanAddress } from './network.js';
@@ -133,22 +134,6 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
   const disconnect = () =>
     page.evaluate(() => (window as unknown as PageWindow).session?.disconnect());
 
-  /** Video from echo keeps arriving: frames decoded go up. */
-  const videoFlows = async () => {
-    const frames = () => page.evaluate(() => (window as unknown as PageWindow).framesDecoded());
-    await page.waitForFunction(
-      async () => (await (window as unknown as PageWindow).framesDecoded()) > 0,
-      undefined,
-      { timeout: 15_000, polling: 100 },
-    );
-    const first = await frames();
-    await page.waitForFunction(
-      async (n) => (await (window as unknown as PageWindow).framesDecoded()) > n,
-      first,
-      { timeout: 15_000, polling: 100 },
-    );
-  };
-
   const sessionState = async (lk: Latchkey, id: string) => {
     const res = await fetch(`${lk.url}/v1/sessions/${id}`, {
       headers: { authorization: `Bearer ${lk.key}` },
@@ -164,7 +149,7 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
     expect(result.statuses).toEqual(['connecting', 'waiting', 'ready']);
     expect(result.answerCandidates.every((c) => c.startsWith(`${lan} `))).toBe(true);
     expect(result.pair).toMatchObject({ state: 'succeeded', remote: { address: lan } });
-    await videoFlows();
+    await videoFlows(page);
     await disconnect();
     expect(await sessionState(lk, result.sessionId)).toMatchObject({
       closeReason: 'client_closed',
@@ -178,7 +163,7 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
     if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
     expect([...new Set(result.answerCandidates.map((c) => c.split(' ')[0]))]).toEqual([lan]);
     expect(result.pair).toMatchObject({ state: 'succeeded', remote: { address: lan } });
-    await videoFlows();
+    await videoFlows(page);
     await disconnect();
   });
 
@@ -201,7 +186,7 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
       const result = await connect(lk, token, { iceTransportPolicy: 'relay' });
       if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
       expect(result.pair).toMatchObject({ state: 'succeeded', local: { type: 'relay' } });
-      await videoFlows();
+      await videoFlows(page);
       await disconnect();
       // The credentials were the session's: coturn saw its id as the username's second half.
       expect(turn.log()).toContain(`:${result.sessionId}`);
