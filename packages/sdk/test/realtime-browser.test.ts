@@ -111,6 +111,10 @@ describe.skipIf(SKIP_BROWSER)('client.realtime in Chromium, against the real ser
     expect((await sessionInfo(result.sessionId)).state).toBe('active');
 
     await videoFlows(page);
+    // The <video> knows the size once it has loaded the stream's metadata.
+    await page.waitForFunction(
+      () => (document.getElementById('remote') as HTMLVideoElement).videoWidth > 0,
+    );
     const size = await page.evaluate(() => {
       const v = document.getElementById('remote') as HTMLVideoElement;
       return [v.videoWidth, v.videoHeight];
