@@ -192,9 +192,20 @@ export class Session implements RealtimeSession {
     if (this.#readyLink === link) return;
     const mediaTimeoutMs = this.#settings.mediaTimeoutMs;
     await new Promise<void>((resolve, reject) => {
+      const settle = (fn: () => void) => () => {
+        clearTimeout(timer);
+        clearTimeout(mediaTimer);
+        if (this.#waiter === waiter) this.#waiter = undefined;
+        fn();
+      };
+      const waiter = {
+        link,
+        resolve: settle(resolve),
+        reject: (error: Error) => settle(() => reject(error))(),
+      };
       const timer = setTimeout(
         () =>
-          reject(
+          waiter.reject(
             new LatchkeyError(
               'TIMEOUT',
               explain('TIMEOUT', `the model did not become ready within ${readyTimeoutMs} ms`),
@@ -202,21 +213,14 @@ export class Session implements RealtimeSession {
           ),
         readyTimeoutMs,
       );
+      // ICE and DTLS get their own, shorter bound: no path at all is a different failure.
       const mediaTimer = setTimeout(() => {
         if (!this.#connected.has(link))
-          reject(mediaError(`The media connection did not come up within ${mediaTimeoutMs} ms`));
+          waiter.reject(
+            mediaError(`The media connection did not come up within ${mediaTimeoutMs} ms`),
+          );
       }, mediaTimeoutMs);
-      const settle = (fn: () => void) => () => {
-        clearTimeout(timer);
-        clearTimeout(mediaTimer);
-        this.#waiter = undefined;
-        fn();
-      };
-      this.#waiter = {
-        link,
-        resolve: settle(resolve),
-        reject: (error) => settle(() => reject(error))(),
-      };
+      this.#waiter = waiter;
     });
   }
 
