@@ -1,4 +1,4 @@
-import { MAX_TOKEN_SECONDS } from '@latchkey/core';
+import { MAX_TOKEN_SECONDS, MODEL_NAME, MODEL_NAME_RULE } from '@latchkey/core';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
@@ -11,12 +11,7 @@ import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
 
 export const CreateSessionBody = z
   .strictObject({
-    model: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,63}$/,
-        'a model name is lowercase letters, digits, ".", "_" or "-"',
-      ),
+    model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
     maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
   })
   .meta({ id: 'CreateSessionRequest' });
