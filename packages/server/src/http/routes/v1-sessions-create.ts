@@ -1,12 +1,10 @@
 import { MAX_TOKEN_SECONDS, MODEL_NAME, MODEL_NAME_RULE } from '@latchkey/core';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import { requestContext } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
 
 export const CreateSessionBody = z
@@ -36,8 +34,10 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const body = await readJson(c, CreateSessionBody);
     if (caller.kind === 'token' && body.maxSessionSeconds !== undefined)
@@ -54,5 +54,5 @@ export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
           : {},
       );
     return c.json(created.value, 201, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

@@ -8,14 +8,12 @@ import {
   metadataBytes,
   ORIGIN_RULE,
 } from '@latchkey/core';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { mintToken } from '../../services/mint-token.js';
 import { authenticateKey } from '../authenticate.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const CreateTokenBody = z
   .strictObject({
@@ -64,8 +62,9 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const key = await authenticateKey(c, p);
     if (key.kind !== 'app') {
       throw new HttpError(
@@ -117,5 +116,5 @@ export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
       201,
       { 'Cache-Control': 'no-store' },
     );
-  });
-}
+  },
+};
