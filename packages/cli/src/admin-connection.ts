@@ -80,25 +80,6 @@ function socketCall(
   });
 }
 
-function socketApi(socketPath: string): AdminApi {
-  const call = (op: AdminOperation) => (input: unknown) => socketCall(socketPath, op, input);
-  return {
-    createOrg: call('createOrg'),
-    createKey: call('createKey'),
-    listKeys: call('listKeys'),
-    revokeKey: call('revokeKey'),
-    rotateKey: call('rotateKey'),
-    rotateSigningKey: call('rotateSigningKey'),
-    registryConfig: call('registryConfig'),
-    rotateRegistryCa: call('rotateRegistryCa'),
-    audit: call('audit'),
-    createRuntime: call('createRuntime'),
-    listRuntimes: call('listRuntimes'),
-    revokeRuntime: call('revokeRuntime'),
-    listSessions: call('listSessions'),
-  } as AdminApi;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -112,6 +93,7 @@ export async function withAdmin<T>(
 ): Promise<T> {
   const config = await configFrom(opts);
   const {
+    adminApiVia,
     adminSocketPath,
     createAdminApi,
     createLogger,
@@ -129,7 +111,11 @@ export async function withAdmin<T>(
       if (!('heldBy' in lock)) break;
       // A server holds the dir: go through its socket. It may still be starting, so wait a little.
       try {
-        return await fn(socketApi(adminSocketPath(config.dataDir)), 'socket');
+        const socket = adminSocketPath(config.dataDir);
+        return await fn(
+          adminApiVia((op, input) => socketCall(socket, op, input)),
+          'socket',
+        );
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;

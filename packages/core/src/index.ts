@@ -4,6 +4,21 @@ export type { SessionClaims, SessionGrant } from './claims.js';
 export { DEFAULT_GRANT, MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from './claims.js';
 export type { ErrorCode, ErrorEnvelope } from './errors.js';
 export { DOCS_BASE, ERROR_CODES, errorFix, isErrorCode } from './errors.js';
+export type { GrantRefusal, GrantRequest } from './grant.js';
+export {
+  GRANT_FIELDS,
+  GRANT_LIMITS,
+  grantFor,
+  grantRefusal,
+  grantRequestProblem,
+  isModelName,
+  isOrigin,
+  MODEL_NAME,
+  MODEL_NAME_RULE,
+  metadataBytes,
+  ORIGIN_RULE,
+  readGrant,
+} from './grant.js';
 export type { IdPrefix } from './ids.js';
 export { isId, newId } from './ids.js';
 export type { KeyKind, ParsedKey } from './key-format.js';

@@ -1,6 +1,10 @@
 import { verify } from 'node:crypto';
 import type { SessionClaims, SessionGrant } from './claims.js';
 import type { ErrorCode } from './errors.js';
+import { readGrant } from './grant.js';
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks-source.js';
 import type { JwkSet } from './signing-key.js';
 
@@ -39,25 +43,6 @@ function decodeJson(part: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isStrArray = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-function readGrant(g: unknown): SessionGrant | undefined {
-  if (!g || typeof g !== 'object') return undefined;
-  const r = g as Record<string, unknown>;
-  if (!isStrArray(r.models) || !isStrArray(r.origins)) return undefined;
-  if (!isInt(r.maxSessions) || !isInt(r.maxSessionSeconds)) return undefined;
-  if (!r.metadata || typeof r.metadata !== 'object' || Array.isArray(r.metadata)) return undefined;
-  return {
-    models: r.models,
-    origins: r.origins,
-    maxSessions: r.maxSessions,
-    maxSessionSeconds: r.maxSessionSeconds,
-    metadata: r.metadata as Record<string, unknown>,
-  };
 }
 
 /**

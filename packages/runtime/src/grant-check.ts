@@ -1,4 +1,4 @@
-import type { SessionClaims, SessionGrant } from '@latchkey/core';
+import { grantRefusal, type SessionClaims, type SessionGrant } from '@latchkey/core';
 import type { TokenVerifier } from '@latchkey/core/node';
 import type { HostResult } from './runtime-host.js';
 
@@ -24,32 +24,14 @@ export async function verifyCaller(
 
 /**
  * Does the grant allow `model` (MODEL_NOT_ALLOWED) from `origin` (ORIGIN_NOT_ALLOWED)?
- * When the grant lists origins a missing origin is not allowed; jobs pass `undefined`
- * to skip the origin check.
+ * The rules are core's, the same the coordinator applies; jobs pass `undefined` to
+ * skip the origin check.
  */
 export function checkGrant(
   grant: SessionGrant,
   model: string,
   origin: string | null | undefined,
 ): HostResult<void> {
-  if (!grant.models.includes('*') && !grant.models.includes(model))
-    return {
-      ok: false,
-      code: 'MODEL_NOT_ALLOWED',
-      message: `this token's grant does not include the model "${model}"`,
-    };
-  if (origin === undefined || grant.origins.length === 0) return { ok: true, value: undefined };
-  if (origin === null)
-    return {
-      ok: false,
-      code: 'ORIGIN_NOT_ALLOWED',
-      message: "the request has no Origin and this token's grant lists origins",
-    };
-  if (!grant.origins.includes(origin))
-    return {
-      ok: false,
-      code: 'ORIGIN_NOT_ALLOWED',
-      message: `the origin ${JSON.stringify(origin.slice(0, 200))} is not in this token's grant`,
-    };
-  return { ok: true, value: undefined };
+  const refusal = grantRefusal(grant, model, origin);
+  return refusal ? { ok: false, ...refusal } : { ok: true, value: undefined };
 }

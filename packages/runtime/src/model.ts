@@ -1,4 +1,10 @@
-import type { CloseReason, MediaKind, ModelInfo, SessionGrant } from '@latchkey/core';
+import {
+  type CloseReason,
+  type MediaKind,
+  MODEL_NAME,
+  type ModelInfo,
+  type SessionGrant,
+} from '@latchkey/core';
 import type { MediaStreamTrack } from 'werift';
 import type { z } from 'zod';
 import type { Logger } from './logger.js';
@@ -124,7 +130,6 @@ export interface BatchModel {
 
 export type Model = RealtimeModel | BatchModel;
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 // The same rule core's parseClientMessage applies to command names.
 const COMMAND_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const KINDS: readonly MediaKind[] = ['video', 'audio'];

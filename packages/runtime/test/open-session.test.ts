@@ -51,7 +51,7 @@ describe('openSession refuses', () => {
     expect(await r.openSession(request({ token: token({ models: ['render'] }) }))).toEqual({
       ok: false,
       code: 'MODEL_NOT_ALLOWED',
-      message: 'this token\'s grant does not include the model "echo"',
+      message: 'this session token does not allow model "echo" (it allows "render")',
     });
     expect(await refusal(r, request({ token: token({ models: ['echo'] }) }))).toBe('ok');
   });

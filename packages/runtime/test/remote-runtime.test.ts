@@ -74,7 +74,7 @@ describe('createRemoteRuntime', () => {
     expect(await open('ses_r2', { token: token({ models: ['render'] }) })).toEqual({
       ok: false,
       code: 'MODEL_NOT_ALLOWED',
-      message: 'this token\'s grant does not include the model "echo"',
+      message: 'this session token does not allow model "echo" (it allows "render")',
     });
     expect(await remote.offer('ses_missing', 'v=0\r\n')).toMatchObject({
       ok: false,

@@ -1,4 +1,4 @@
-import { isId } from '@latchkey/core';
+import { isId, isModelName, MODEL_NAME_RULE } from '@latchkey/core';
 import { fail } from './options.js';
 
 /**
@@ -17,15 +17,12 @@ export interface JobRequest {
 /** The largest request body the platform reads, in bytes. */
 export const MAX_INPUT_BYTES = 16 * 1024;
 
-/** Model names as they appear in a URL path: letters, digits and `._-`. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 /** Checks a model name (a TypeError naming `label` otherwise) and returns it. */
 export function checkModel(where: string, label: string, value: unknown): string {
-  if (typeof value !== 'string' || !MODEL_NAME.test(value))
+  if (!isModelName(value))
     fail(
       where,
-      `${label} must be a model name such as "echo" or "render" (letters, digits and ._-), got ${describe(value)}`,
+      `${label} must be a model name such as "echo" or "render" (${MODEL_NAME_RULE}), got ${describe(value)}`,
     );
   return value;
 }

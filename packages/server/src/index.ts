@@ -1,6 +1,6 @@
-export type { AdminApi } from './admin/admin-api.js';
-export { createAdminApi } from './admin/admin-api.js';
-export type { AdminOperation } from './admin/admin-routes.js';
+export type { AdminApi, AdminOutputs } from './admin/admin-api.js';
+export { adminApiVia, createAdminApi } from './admin/admin-api.js';
+export type { AdminInput, AdminOperation } from './admin/admin-schemas.js';
 export type { NetworkConfig, ServerConfig } from './config.js';
 export { ConfigError, loadConfig, loadNetworkConfig } from './config.js';
 export { adminSocketPath, lockHolder, tryLockDataDir } from './data-dir-lock.js';

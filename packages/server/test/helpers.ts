@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { it } from 'vitest';
+import { it, vi } from 'vitest';
 import { loadConfig, type ServerConfig } from '../src/index.js';
 
 export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -140,26 +140,25 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, or throws at the deadline. */
-export async function pollUntil<T>(
+/**
+ * Waits (vi.waitFor) until `check` returns a value other than undefined, and returns it;
+ * fails with `what` and the last error at the deadline. The deadline bounds a hang, it
+ * asserts no speed.
+ */
+export function pollUntil<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 10,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${String(last ?? '')}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === undefined) throw new Error(`still waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: intervalMs },
+  );
 }
 
 export interface ErrorBody {

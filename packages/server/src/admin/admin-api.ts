@@ -1,4 +1,3 @@
-import type { KeyKind, SessionState } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -27,73 +26,48 @@ import type { Logger } from '../services/logger.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
 import { ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
+import { ADMIN_OPERATIONS, type AdminInput, type AdminOperation } from './admin-schemas.js';
+
+/** What each operator action answers. */
+export interface AdminOutputs {
+  createOrg: Org;
+  createKey: { key: ApiKey; secret: string };
+  listKeys: ApiKey[];
+  revokeKey: ApiKey & { credentialsEnded?: number; sessionsEnded?: number };
+  /** A credential for a `latchkey runtime` process; the secret is shown once. */
+  createRuntime: { id: string; name: string; secret: string };
+  listRuntimes: RuntimeSummary[];
+  revokeRuntime: { id: string; sessionsEnded: number };
+  listSessions: AdminSession[];
+  rotateKey: { key: ApiKey; secret: string; old: ApiKey };
+  rotateSigningKey: { kid: string; retired: string | null };
+  /** The registry's `auth: token:` settings and the certificate bundle it must trust. */
+  registryConfig: RegistryAuthConfig;
+  /** Stages a new registry CA, or (`activate`) starts signing with the staged one. */
+  rotateRegistryCa: {
+    staged?: RegistryCaInfo;
+    active?: RegistryCaInfo;
+    retired?: RegistryCaInfo | null;
+  };
+  audit: AuditRecord[];
+}
 
 /**
- * Operator actions. The CLI runs them directly on the database, or — when a
- * `latchkey serve` holds an embedded data dir — through that server's admin socket.
+ * Operator actions, typed from their input schemas (admin-schemas.ts). The CLI runs
+ * them directly on the database, or — when a `latchkey serve` holds an embedded data
+ * dir — through that server's admin socket.
  */
-export interface AdminApi {
-  createOrg(input: {
-    name: string;
-    slug?: string | undefined;
-    partner?: boolean | undefined;
-    actor: string;
-  }): Promise<Result<Org>>;
-  createKey(input: {
-    org: string;
-    kind?: KeyKind | undefined;
-    name?: string | undefined;
-    expiresInSeconds?: number | undefined;
-    actor: string;
-  }): Promise<Result<{ key: ApiKey; secret: string }>>;
-  listKeys(input: { org: string }): Promise<Result<ApiKey[]>>;
-  revokeKey(input: {
-    id: string;
-    reason?: string | undefined;
-    /** Also end the registry credentials the key issued. */
-    cascade?: boolean | undefined;
-    /** Also end, at once, the realtime sessions opened with tokens the key minted. */
-    endSessions?: boolean | undefined;
-    actor: string;
-  }): Promise<Result<ApiKey & { credentialsEnded?: number; sessionsEnded?: number }>>;
-  /** A credential for a `latchkey runtime` process; the secret is shown once. */
-  createRuntime(input: {
-    name: string;
-    actor: string;
-  }): Promise<Result<{ id: string; name: string; secret: string }>>;
-  listRuntimes(input: Record<string, never>): Promise<Result<RuntimeSummary[]>>;
-  revokeRuntime(input: {
-    id: string;
-    actor: string;
-  }): Promise<Result<{ id: string; sessionsEnded: number }>>;
-  listSessions(input: {
-    org: string;
-    state?: SessionState | 'open' | undefined;
-    limit?: number | undefined;
-  }): Promise<Result<AdminSession[]>>;
-  rotateKey(input: {
-    id: string;
-    graceSeconds?: number | undefined;
-    actor: string;
-  }): Promise<Result<{ key: ApiKey; secret: string; old: ApiKey }>>;
-  rotateSigningKey(input: {
-    actor: string;
-  }): Promise<Result<{ kid: string; retired: string | null }>>;
-  /** The registry's `auth: token:` settings and the certificate bundle it must trust. */
-  registryConfig(input: Record<string, never>): Promise<Result<RegistryAuthConfig>>;
-  /** Stages a new registry CA, or (`activate`) starts signing with the staged one. */
-  rotateRegistryCa(input: {
-    activate?: boolean | undefined;
-    actor: string;
-  }): Promise<
-    Result<{ staged?: RegistryCaInfo; active?: RegistryCaInfo; retired?: RegistryCaInfo | null }>
-  >;
-  audit(input: {
-    org: string;
-    sinceSeconds?: number | undefined;
-    action?: string | undefined;
-    limit?: number | undefined;
-  }): Promise<Result<AuditRecord[]>>;
+export type AdminApi = {
+  [Op in AdminOperation]: (input: AdminInput<Op>) => Promise<Result<AdminOutputs[Op]>>;
+};
+
+/** An AdminApi whose every operation goes through `call` (the CLI's admin socket client). */
+export function adminApiVia(
+  call: (op: AdminOperation, input: unknown) => Promise<Result<unknown>>,
+): AdminApi {
+  return Object.fromEntries(
+    ADMIN_OPERATIONS.map((op) => [op, (input: unknown) => call(op, input)]),
+  ) as AdminApi;
 }
 
 export interface AdminDeps {

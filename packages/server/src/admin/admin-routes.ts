@@ -1,54 +1,10 @@
+import { ERROR_CODES } from '@latchkey/core';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { envelope, HttpError } from '../http/http-error.js';
 import type { Result } from '../services/result.js';
 import type { AdminApi } from './admin-api.js';
-
-const actor = z.string().min(1).max(200);
-const bodies = {
-  createOrg: z.strictObject({
-    name: z.string(),
-    slug: z.string().optional(),
-    partner: z.boolean().optional(),
-    actor,
-  }),
-  createKey: z.strictObject({
-    org: z.string(),
-    kind: z.enum(['app', 'partner']).optional(),
-    name: z.string().optional(),
-    expiresInSeconds: z.number().positive().optional(),
-    actor,
-  }),
-  listKeys: z.strictObject({ org: z.string() }),
-  revokeKey: z.strictObject({
-    id: z.string(),
-    reason: z.string().optional(),
-    cascade: z.boolean().optional(),
-    endSessions: z.boolean().optional(),
-    actor,
-  }),
-  createRuntime: z.strictObject({ name: z.string(), actor }),
-  listRuntimes: z.strictObject({}),
-  revokeRuntime: z.strictObject({ id: z.string(), actor }),
-  listSessions: z.strictObject({
-    org: z.string(),
-    state: z.enum(['created', 'waiting', 'active', 'closed', 'open']).optional(),
-    limit: z.number().int().positive().optional(),
-  }),
-  rotateKey: z.strictObject({ id: z.string(), graceSeconds: z.number().min(0).optional(), actor }),
-  rotateSigningKey: z.strictObject({ actor }),
-  registryConfig: z.strictObject({}),
-  rotateRegistryCa: z.strictObject({ activate: z.boolean().optional(), actor }),
-  audit: z.strictObject({
-    org: z.string(),
-    sinceSeconds: z.number().positive().optional(),
-    action: z.string().optional(),
-    limit: z.number().int().positive().optional(),
-  }),
-} as const;
-
-export type AdminOperation = keyof typeof bodies;
+import { type AdminOperation, adminInputs } from './admin-schemas.js';
 
 /**
  * The admin API over the server's Unix socket: `POST /admin/{operation}` with the
@@ -59,7 +15,7 @@ export function createAdminRoutes(api: AdminApi): Hono {
   const app = new Hono();
   app.post('/admin/:op', async (c) => {
     const op = c.req.param('op') as AdminOperation;
-    const schema = bodies[op];
+    const schema = Object.hasOwn(adminInputs, op) ? adminInputs[op] : undefined;
     if (!schema) throw new HttpError('NOT_FOUND', `no admin operation "${op}"`);
     const parsed = schema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success)
@@ -83,7 +39,7 @@ export function createAdminRoutes(api: AdminApi): Hono {
         error instanceof HttpError ? error.message : 'admin operation failed',
         'admin',
       ),
-      500,
+      ERROR_CODES[code].status as never,
     );
   });
   return app;

@@ -3,69 +3,60 @@ import { Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { DependencyUnavailableError } from '../services/rate-limiter.js';
 import { resolveClientIp } from './client-ip.js';
-import { registerCors } from './cors.js';
+import { corsForBrowsers } from './cors.js';
 import type { AppEnv, Platform } from './env.js';
 import { errorResponse, HttpError } from './http-error.js';
 import { UNSTORABLE_MESSAGE } from './read-json.js';
-import type { RouteSpec } from './route-spec.js';
-import { specs as healthSpecs, registerHealth } from './routes/health.js';
-import { spec as metricsSpec, registerMetrics } from './routes/metrics.js';
+import { type Route, type RouteSpec, routerPath } from './route.js';
+import { healthz, readyz } from './routes/health.js';
+import { route as metrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
-import { registerRegistryToken, spec as registryTokenSpec } from './routes/registry-token.js';
+import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
-import { spec as generateSpec, registerGenerate } from './routes/v1-generate.js';
-import { registerSubmitJob, spec as submitJobSpec } from './routes/v1-jobs-create.js';
-import { spec as getJobSpec, registerGetJob } from './routes/v1-jobs-get.js';
-import { spec as getJobResultSpec, registerGetJobResult } from './routes/v1-jobs-result.js';
-import { spec as listModelsSpec, registerListModels } from './routes/v1-models-list.js';
-import {
-  registerCreateRegistryCredentials,
-  spec as registryCredentialsSpec,
-} from './routes/v1-registry-credentials.js';
-import {
-  spec as deregisterRuntimeSpec,
-  registerDeregisterRuntime,
-} from './routes/v1-runtimes-deregister.js';
-import { registerRuntimeEvents, spec as runtimeEventsSpec } from './routes/v1-runtimes-events.js';
-import {
-  spec as heartbeatRuntimeSpec,
-  registerHeartbeatRuntime,
-} from './routes/v1-runtimes-heartbeat.js';
-import {
-  registerRegisterRuntime,
-  spec as registerRuntimeSpec,
-} from './routes/v1-runtimes-register.js';
-import { spec as createSessionSpec, registerCreateSession } from './routes/v1-sessions-create.js';
-import { spec as deleteSessionSpec, registerDeleteSession } from './routes/v1-sessions-delete.js';
-import { spec as getSessionSpec, registerGetSession } from './routes/v1-sessions-get.js';
-import { spec as offerSessionSpec, registerOfferSession } from './routes/v1-sessions-offer.js';
-import { spec as createTokenSpec, registerCreateToken } from './routes/v1-tokens-create.js';
-import { registerWhoami, spec as whoamiSpec } from './routes/v1-whoami.js';
-import { spec as jwksSpec, registerJwks } from './routes/well-known-jwks.js';
+import { route as generate } from './routes/v1-generate.js';
+import { route as submitJob } from './routes/v1-jobs-create.js';
+import { route as getJob } from './routes/v1-jobs-get.js';
+import { route as getJobResult } from './routes/v1-jobs-result.js';
+import { route as listModels } from './routes/v1-models-list.js';
+import { route as createRegistryCredentials } from './routes/v1-registry-credentials.js';
+import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
+import { route as runtimeEvents } from './routes/v1-runtimes-events.js';
+import { route as heartbeatRuntime } from './routes/v1-runtimes-heartbeat.js';
+import { route as registerRuntime } from './routes/v1-runtimes-register.js';
+import { route as createSession } from './routes/v1-sessions-create.js';
+import { route as deleteSession } from './routes/v1-sessions-delete.js';
+import { route as getSession } from './routes/v1-sessions-get.js';
+import { route as offerSession } from './routes/v1-sessions-offer.js';
+import { route as createToken } from './routes/v1-tokens-create.js';
+import { route as whoami } from './routes/v1-whoami.js';
+import { route as jwks } from './routes/well-known-jwks.js';
 
-export const routeSpecs: RouteSpec[] = [
-  createTokenSpec,
-  whoamiSpec,
-  listModelsSpec,
-  createSessionSpec,
-  getSessionSpec,
-  offerSessionSpec,
-  deleteSessionSpec,
-  generateSpec,
-  submitJobSpec,
-  getJobSpec,
-  getJobResultSpec,
-  registerRuntimeSpec,
-  heartbeatRuntimeSpec,
-  runtimeEventsSpec,
-  deregisterRuntimeSpec,
-  registryCredentialsSpec,
-  registryTokenSpec,
-  jwksSpec,
-  ...healthSpecs,
-  metricsSpec,
-  ...openApiSpecs,
+/** Every operation of the public API, in the order the OpenAPI document lists them. */
+export const routes: Route[] = [
+  createToken,
+  whoami,
+  listModels,
+  createSession,
+  getSession,
+  offerSession,
+  deleteSession,
+  generate,
+  submitJob,
+  getJob,
+  getJobResult,
+  registerRuntime,
+  heartbeatRuntime,
+  runtimeEvents,
+  deregisterRuntime,
+  createRegistryCredentials,
+  registryToken,
+  jwks,
+  healthz,
+  readyz,
+  metrics,
 ];
+
+export const routeSpecs: RouteSpec[] = [...routes.map((r) => r.spec), ...openApiSpecs];
 
 /** Whether a concrete path fits an OpenAPI path template (`/v1/jobs/{id}`). */
 function matchesTemplate(template: string, path: string): boolean {
@@ -119,28 +110,12 @@ export function createApp(p: Platform): Hono<AppEnv> {
     await next();
   });
 
-  registerCors(app);
-  registerCreateToken(app, p);
-  registerWhoami(app, p);
-  registerListModels(app, p);
-  registerCreateSession(app, p);
-  registerGetSession(app, p);
-  registerOfferSession(app, p);
-  registerDeleteSession(app, p);
-  registerGenerate(app, p);
-  registerSubmitJob(app, p);
-  registerGetJob(app, p);
-  registerGetJobResult(app, p);
-  registerRegisterRuntime(app, p);
-  registerHeartbeatRuntime(app, p);
-  registerRuntimeEvents(app, p);
-  registerDeregisterRuntime(app, p);
+  const cors = corsForBrowsers();
+  const browserPaths = new Set(routes.filter((r) => r.browser).map((r) => routerPath(r.spec.path)));
+  for (const path of browserPaths) app.use(path, cors);
+  for (const r of routes)
+    app.on(r.spec.method.toUpperCase(), routerPath(r.spec.path), (c) => r.handle(c, p));
   registerRuntimeHost(app, p);
-  registerCreateRegistryCredentials(app, p);
-  registerRegistryToken(app, p);
-  registerJwks(app, p);
-  registerHealth(app, p);
-  registerMetrics(app, p);
   registerOpenApi(
     app,
     () => routeSpecs,

@@ -1,3 +1,4 @@
+import { isModelName, MODEL_NAME_RULE } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { RequestContext } from '../services/caller.js';
 import type { AppEnv } from './env.js';
@@ -14,16 +15,10 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
   };
 }
 
-const MODEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
 /** The `{model}` path parameter, checked. */
 export function modelParam(c: Context<AppEnv>): string {
   const model = c.req.param('model') ?? '';
-  if (!MODEL.test(model))
-    throw new HttpError(
-      'INVALID_REQUEST',
-      'model: a model name is lowercase letters, digits, ".", "_" or "-" (at most 64)',
-    );
+  if (!isModelName(model)) throw new HttpError('INVALID_REQUEST', `model: ${MODEL_NAME_RULE}`);
   return model;
 }
 

@@ -2,7 +2,7 @@ import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { canSee, grantRefusal, modelRefusal } from '../realtime/grant-checks.js';
+import { callerGrantRefusal, canSee, modelRefusal } from '../realtime/grant-checks.js';
 import { parseModels } from '../realtime/runtime-credentials.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { JobRow } from '../realtime/schema.js';
@@ -84,7 +84,7 @@ export function createJobService(deps: {
   const submit: JobService['submit'] = async (caller, model, input, req) => {
     const refusal =
       modelRefusal(await deps.directory.models(), model, 'batch') ??
-      grantRefusal(caller, model, req.origin);
+      callerGrantRefusal(caller, model, req.origin);
     if (refusal) return refusal;
     const runtime = (await deps.directory.live()).find((r) =>
       (parseModels(r.models) ?? []).some((m) => m.name === model && m.kind === 'batch'),

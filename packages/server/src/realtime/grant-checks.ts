@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@latchkey/core';
+import { grantRefusal, type ModelInfo } from '@latchkey/core';
 import type { Caller } from '../services/caller.js';
 import { type Failure, fail } from '../services/result.js';
 
@@ -17,26 +17,14 @@ export function modelRefusal(
 }
 
 /** MODEL_NOT_ALLOWED / ORIGIN_NOT_ALLOWED for a token caller whose grant does not cover the request. */
-export function grantRefusal(
+export function callerGrantRefusal(
   caller: Caller,
   model: string,
   origin: string | null,
 ): Failure | undefined {
   if (caller.kind !== 'token') return undefined;
-  const { models, origins } = caller.grant;
-  if (!models.includes('*') && !models.includes(model))
-    return fail(
-      'MODEL_NOT_ALLOWED',
-      `this session token does not allow model "${model}" (it allows ${models.map((m) => `"${m}"`).join(', ')})`,
-    );
-  if (origins.length > 0 && (origin === null || !origins.includes(origin)))
-    return fail(
-      'ORIGIN_NOT_ALLOWED',
-      origin === null
-        ? 'this session token is limited to certain origins, and the request sent no Origin'
-        : `this session token does not allow origin ${origin.slice(0, 200)}`,
-    );
-  return undefined;
+  const refusal = grantRefusal(caller.grant, model, origin);
+  return refusal && fail(refusal.code, refusal.message);
 }
 
 /**

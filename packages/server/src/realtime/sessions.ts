@@ -12,7 +12,7 @@ import { mintToken } from '../services/mint-token.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { closeSessions, toSessionInfo } from './close-sessions.js';
-import { canSee, grantRefusal, modelRefusal } from './grant-checks.js';
+import { callerGrantRefusal, canSee, modelRefusal } from './grant-checks.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
 import type { SessionRow } from './schema.js';
 
@@ -83,7 +83,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
     const models = await deps.directory.models();
     const unknown = modelRefusal(models, model, 'realtime');
     if (unknown) return refused(caller, model, req, unknown);
-    const denied = grantRefusal(caller, model, req.origin);
+    const denied = callerGrantRefusal(caller, model, req.origin);
     if (denied) return refused(caller, model, req, denied);
 
     let token: string;

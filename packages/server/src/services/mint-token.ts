@@ -1,5 +1,5 @@
 import {
-  DEFAULT_GRANT,
+  grantFor,
   MAX_TOKEN_SECONDS,
   newId,
   type SessionClaims,
@@ -36,13 +36,7 @@ export function mintToken(
   let exp = now + Math.min(req.expiresIn ?? MAX_TOKEN_SECONDS, MAX_TOKEN_SECONDS);
   // A token never outlives the key that minted it.
   if (key.expiresAt !== null) exp = Math.min(exp, Math.floor(key.expiresAt / 1000));
-  const grant: SessionGrant = {
-    models: req.models ?? DEFAULT_GRANT.models,
-    maxSessions: req.maxSessions ?? DEFAULT_GRANT.maxSessions,
-    origins: req.origins ?? DEFAULT_GRANT.origins,
-    maxSessionSeconds: req.maxSessionSeconds ?? DEFAULT_GRANT.maxSessionSeconds,
-    metadata: req.metadata ?? {},
-  };
+  const grant: SessionGrant = grantFor(req);
   const claims: SessionClaims = {
     iss: deps.issuer,
     aud: deps.audience,

@@ -1,29 +1,27 @@
-import type { Hono } from 'hono';
 import { sql } from 'kysely';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route } from '../route.js';
 
-export const specs: RouteSpec[] = [
-  {
+export const healthz: Route = {
+  spec: {
     method: 'get',
     path: '/healthz',
     operationId: 'healthz',
     summary: 'Liveness: the process answers',
     responses: { 200: { description: 'ok' } },
   },
-  {
+  handle: (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }),
+};
+
+export const readyz: Route = {
+  spec: {
     method: 'get',
     path: '/readyz',
     operationId: 'readyz',
     summary: 'Readiness: the database answers',
     responses: { 200: { description: 'ready' }, 503: { description: 'UNAVAILABLE' } },
   },
-];
-
-export function registerHealth(app: Hono<AppEnv>, p: Platform) {
-  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }));
-  app.get('/readyz', async (c) => {
+  async handle(c, p) {
     try {
       await Promise.race([
         sql`select 1`.execute(p.db),
@@ -35,5 +33,5 @@ export function registerHealth(app: Hono<AppEnv>, p: Platform) {
     return c.json({ status: 'ready', database: p.database.kind }, 200, {
       'Cache-Control': 'no-store',
     });
-  });
-}
+  },
+};

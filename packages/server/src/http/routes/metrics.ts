@@ -1,6 +1,4 @@
-import type { Hono } from 'hono';
-import type { AppEnv, Platform } from '../env.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const spec: RouteSpec = {
   method: 'get',
@@ -10,11 +8,12 @@ export const spec: RouteSpec = {
   responses: { 200: { description: 'text exposition format' } },
 };
 
-export function registerMetrics(app: Hono<AppEnv>, p: Platform) {
-  app.get(spec.path, async (c) =>
-    c.body(await p.metrics.registry.metrics(), 200, {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
+    return c.body(await p.metrics.registry.metrics(), 200, {
       'Content-Type': p.metrics.registry.contentType,
       'Cache-Control': 'no-store',
-    }),
-  );
-}
+    });
+  },
+};

@@ -2,7 +2,7 @@ import { ERROR_CODES } from '@latchkey/core';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { RouteSpec } from '../route.js';
 
 const ErrorEnvelope = z
   .object({

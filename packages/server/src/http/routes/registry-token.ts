@@ -1,13 +1,13 @@
 import { ERROR_CODES, newId } from '@latchkey/core';
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { formatScope, grantAccess, parseScopes } from '../../registry/access-scope.js';
 import { signAccessToken } from '../../registry/access-token.js';
 import { ACCESS_TOKEN_SECONDS, registryAuthority } from '../../registry/registry-authority.js';
 import { authenticateRegistryCaller } from '../authenticate-registry.js';
-import type { AppEnv, Platform } from '../env.js';
+import type { AppEnv } from '../env.js';
 import { envelope, HttpError } from '../http-error.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const RegistryTokenResponse = z
   .object({
@@ -58,8 +58,9 @@ function registryError(c: Context<AppEnv>, error: HttpError) {
   );
 }
 
-export function registerRegistryToken(app: Hono<AppEnv>, p: Platform) {
-  app.get(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     try {
       const caller = await authenticateRegistryCaller(c, p);
       const service = c.req.query('service') ?? p.config.registryService;
@@ -118,5 +119,5 @@ export function registerRegistryToken(app: Hono<AppEnv>, p: Platform) {
       if (error instanceof HttpError) return registryError(c, error);
       throw error;
     }
-  });
-}
+  },
+};

@@ -1,10 +1,8 @@
-import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import { modelParam, requestContext } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { JobInfoSchema, JobInput } from './job-schemas.js';
 import { AUTH_ERRORS } from './session-schemas.js';
 
@@ -27,8 +25,10 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerSubmitJob(app: Hono<AppEnv>, p: Platform) {
-  app.post('/v1/jobs/:model', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const model = modelParam(c);
     const input = await readJson(c, JobInput, true);
@@ -38,5 +38,5 @@ export function registerSubmitJob(app: Hono<AppEnv>, p: Platform) {
       'Cache-Control': 'no-store',
       Location: `/v1/jobs/${job.value.jobId}`,
     });
-  });
-}
+  },
+};

@@ -1,9 +1,7 @@
-import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { idParam } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { JobInfoSchema } from './job-schemas.js';
 import { AUTH_ERRORS } from './session-schemas.js';
 
@@ -20,11 +18,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerGetJob(app: Hono<AppEnv>, p: Platform) {
-  app.get('/v1/jobs/:id', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const job = await p.realtime.jobs.get(caller, idParam(c, 'job', 'job'));
     if (!job.ok) throw HttpError.from(job);
     return c.json(job.value, 200, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

@@ -1,9 +1,7 @@
-import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { idParam } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS } from './session-schemas.js';
 
 export const spec: RouteSpec = {
@@ -20,8 +18,10 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerGetJobResult(app: Hono<AppEnv>, p: Platform) {
-  app.get('/v1/jobs/:id/result', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const id = idParam(c, 'job', 'job');
     const result = await p.realtime.jobs.result(caller, id);
@@ -35,5 +35,5 @@ export function registerGetJobResult(app: Hono<AppEnv>, p: Platform) {
       'X-Job-Id': id,
       'Cache-Control': 'private, max-age=3600',
     });
-  });
-}
+  },
+};

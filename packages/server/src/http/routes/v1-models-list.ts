@@ -1,8 +1,6 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const ModelInfoSchema = z
   .object({
@@ -37,11 +35,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerListModels(app: Hono<AppEnv>, p: Platform) {
-  app.get(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     await authenticateCaller(c, p);
     return c.json({ models: await p.realtime.directory.models() }, 200, {
       'Cache-Control': 'no-store',
     });
-  });
-}
+  },
+};

@@ -1,11 +1,9 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { issueRegistryCredential } from '../../registry/registry-credentials.js';
 import { authenticateKey } from '../authenticate.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const CreateRegistryCredentialsBody = z
   .strictObject({})
@@ -45,8 +43,9 @@ export const spec: RouteSpec = {
 // Generous for people and helpers (one refresh per 12 h), tight for a loop gone wrong.
 const PER_KEY = { perSecond: 1 / 6, burst: 30 };
 
-export function registerCreateRegistryCredentials(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const key = await authenticateKey(c, p);
     if (key.kind !== 'partner')
       throw new HttpError(
@@ -86,5 +85,5 @@ export function registerCreateRegistryCredentials(app: Hono<AppEnv>, p: Platform
       201,
       { 'Cache-Control': 'no-store' },
     );
-  });
-}
+  },
+};

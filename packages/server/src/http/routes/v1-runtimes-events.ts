@@ -1,10 +1,8 @@
-import type { Hono } from 'hono';
 import { applyRuntimeEvents } from '../../realtime/runtime-registration.js';
 import { authenticateRuntime } from '../authenticate-runtime.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { EventsBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
 
 export const spec: RouteSpec = {
@@ -22,12 +20,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerRuntimeEvents(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const runtime = await authenticateRuntime(c, p);
     const body = await readJson(c, EventsBody);
     const done = await applyRuntimeEvents(p.realtime.sessions, runtime, body);
     if (!done.ok) throw HttpError.from(done);
     return c.body(null, 204);
-  });
-}
+  },
+};

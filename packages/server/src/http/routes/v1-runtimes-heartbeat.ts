@@ -1,11 +1,9 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { heartbeatRuntime } from '../../realtime/runtime-registration.js';
 import { authenticateRuntime } from '../authenticate-runtime.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { HeartbeatBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
 
 export const spec: RouteSpec = {
@@ -30,12 +28,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerHeartbeatRuntime(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const runtime = await authenticateRuntime(c, p);
     const body = await readJson(c, HeartbeatBody);
     const done = await heartbeatRuntime(p, runtime, body);
     if (!done.ok) throw HttpError.from(done);
     return c.json(done.value, 200, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

@@ -1,11 +1,9 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { HEARTBEAT_SECONDS, registerRuntime } from '../../realtime/runtime-registration.js';
 import { authenticateRuntime } from '../authenticate-runtime.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { RegisterBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
 
 export const spec: RouteSpec = {
@@ -34,8 +32,9 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerRegisterRuntime(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const runtime = await authenticateRuntime(c, p);
     const body = await readJson(c, RegisterBody);
     const done = await registerRuntime(p, runtime, body, { ip: c.get('ip') });
@@ -51,5 +50,5 @@ export function registerRegisterRuntime(app: Hono<AppEnv>, p: Platform) {
       200,
       { 'Cache-Control': 'no-store' },
     );
-  });
-}
+  },
+};

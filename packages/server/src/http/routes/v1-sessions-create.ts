@@ -1,22 +1,15 @@
-import { MAX_TOKEN_SECONDS } from '@latchkey/core';
-import type { Hono } from 'hono';
+import { MAX_TOKEN_SECONDS, MODEL_NAME, MODEL_NAME_RULE } from '@latchkey/core';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import { requestContext } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
 
 export const CreateSessionBody = z
   .strictObject({
-    model: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,63}$/,
-        'a model name is lowercase letters, digits, ".", "_" or "-"',
-      ),
+    model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
     maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
   })
   .meta({ id: 'CreateSessionRequest' });
@@ -41,8 +34,10 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const body = await readJson(c, CreateSessionBody);
     if (caller.kind === 'token' && body.maxSessionSeconds !== undefined)
@@ -59,5 +54,5 @@ export function registerCreateSession(app: Hono<AppEnv>, p: Platform) {
           : {},
       );
     return c.json(created.value, 201, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

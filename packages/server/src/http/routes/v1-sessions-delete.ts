@@ -1,9 +1,7 @@
-import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { idParam } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS, SessionInfoSchema } from './session-schemas.js';
 
 export const spec: RouteSpec = {
@@ -21,11 +19,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerDeleteSession(app: Hono<AppEnv>, p: Platform) {
-  app.delete('/v1/sessions/:id', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const closed = await p.realtime.sessions.close(caller, idParam(c, 'ses', 'session'));
     if (!closed.ok) throw HttpError.from(closed);
     return c.json(closed.value, 200, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

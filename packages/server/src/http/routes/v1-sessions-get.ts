@@ -1,9 +1,7 @@
-import type { Hono } from 'hono';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { idParam } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS, SessionInfoSchema } from './session-schemas.js';
 
 export const spec: RouteSpec = {
@@ -19,11 +17,13 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerGetSession(app: Hono<AppEnv>, p: Platform) {
-  app.get('/v1/sessions/:id', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const found = await p.realtime.sessions.get(caller, idParam(c, 'ses', 'session'));
     if (!found.ok) throw HttpError.from(found);
     return c.json(found.value, 200, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

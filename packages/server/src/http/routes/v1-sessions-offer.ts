@@ -1,11 +1,9 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import { idParam } from '../request-context.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 import { AUTH_ERRORS } from './session-schemas.js';
 
 export const OfferBody = z
@@ -42,13 +40,15 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerOfferSession(app: Hono<AppEnv>, p: Platform) {
-  app.post('/v1/sessions/:id/offer', async (c) => {
+export const route: Route = {
+  spec,
+  browser: true,
+  async handle(c, p) {
     const caller = await authenticateCaller(c, p);
     const id = idParam(c, 'ses', 'session');
     const body = await readJson(c, OfferBody);
     const answer = await p.realtime.sessions.offer(caller, id, body.sdp);
     if (!answer.ok) throw HttpError.from(answer);
     return c.json(answer.value, 200, { 'Cache-Control': 'no-store' });
-  });
-}
+  },
+};

@@ -1,43 +1,39 @@
-import { MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from '@latchkey/core';
-import type { Hono } from 'hono';
+import {
+  GRANT_LIMITS,
+  isModelName,
+  isOrigin,
+  MAX_METADATA_BYTES,
+  MAX_TOKEN_SECONDS,
+  MODEL_NAME_RULE,
+  metadataBytes,
+  ORIGIN_RULE,
+} from '@latchkey/core';
 import { z } from 'zod';
 import { mintToken } from '../../services/mint-token.js';
 import { authenticateKey } from '../authenticate.js';
-import type { AppEnv, Platform } from '../env.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
-import type { RouteSpec } from '../route-spec.js';
-
-const modelName = z
-  .string()
-  .regex(
-    /^(\*|[a-z0-9][a-z0-9._-]{0,63})$/,
-    'a model name is lowercase letters, digits, ".", "_" or "-" (or "*")',
-  );
-const origin = z
-  .string()
-  .max(256)
-  .refine((o) => {
-    try {
-      const u = new URL(o);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
-    } catch {
-      return false;
-    }
-  }, 'an origin is scheme://host[:port] with no path, e.g. https://app.example.com');
+import type { Route, RouteSpec } from '../route.js';
 
 export const CreateTokenBody = z
   .strictObject({
     expiresIn: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
-    models: z.array(modelName).min(1).max(64).optional(),
-    maxSessions: z.number().int().min(1).max(1000).optional(),
-    origins: z.array(origin).max(32).optional(),
+    models: z
+      .array(z.string().refine((m) => m === '*' || isModelName(m), `${MODEL_NAME_RULE} (or "*")`))
+      .min(1)
+      .max(GRANT_LIMITS.models)
+      .optional(),
+    maxSessions: z.number().int().min(1).max(GRANT_LIMITS.maxSessions).optional(),
+    origins: z
+      .array(z.string().max(256).refine(isOrigin, ORIGIN_RULE))
+      .max(GRANT_LIMITS.origins)
+      .optional(),
     maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
     metadata: z
-      .record(z.string().max(64), z.unknown())
+      .record(z.string().max(GRANT_LIMITS.metadataKey), z.unknown())
       .optional()
       .refine(
-        (m) => m === undefined || Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES,
+        (m) => m === undefined || (metadataBytes(m) ?? Infinity) <= MAX_METADATA_BYTES,
         `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
       ),
   })
@@ -66,8 +62,9 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
-  app.post(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const key = await authenticateKey(c, p);
     if (key.kind !== 'app') {
       throw new HttpError(
@@ -109,7 +106,7 @@ export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
         maxSessions: g.maxSessions,
         origins: g.origins,
         maxSessionSeconds: g.maxSessionSeconds,
-        metadataBytes: Buffer.byteLength(JSON.stringify(g.metadata)),
+        metadataBytes: metadataBytes(g.metadata),
       },
     });
     p.keys.touch(key.id);
@@ -119,5 +116,5 @@ export function registerCreateToken(app: Hono<AppEnv>, p: Platform) {
       201,
       { 'Cache-Control': 'no-store' },
     );
-  });
-}
+  },
+};

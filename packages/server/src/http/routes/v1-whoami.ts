@@ -1,8 +1,6 @@
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authenticateKey } from '../authenticate.js';
-import type { AppEnv, Platform } from '../env.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const WhoamiResponse = z
   .object({
@@ -28,8 +26,9 @@ export const spec: RouteSpec = {
   },
 };
 
-export function registerWhoami(app: Hono<AppEnv>, p: Platform) {
-  app.get(spec.path, async (c) => {
+export const route: Route = {
+  spec,
+  async handle(c, p) {
     const key = await authenticateKey(c, p);
     const org = await p.db
       .selectFrom('orgs')
@@ -50,5 +49,5 @@ export function registerWhoami(app: Hono<AppEnv>, p: Platform) {
       200,
       { 'Cache-Control': 'no-store' },
     );
-  });
-}
+  },
+};

@@ -1,6 +1,4 @@
-import type { Hono } from 'hono';
-import type { AppEnv, Platform } from '../env.js';
-import type { RouteSpec } from '../route-spec.js';
+import type { Route, RouteSpec } from '../route.js';
 
 export const spec: RouteSpec = {
   method: 'get',
@@ -12,11 +10,12 @@ export const spec: RouteSpec = {
   responses: { 200: { description: 'A JWK set (Ed25519, EdDSA)' } },
 };
 
-export function registerJwks(app: Hono<AppEnv>, p: Platform) {
-  app.get(spec.path, (c) =>
-    c.json(p.signingKeys.jwks(), 200, {
+export const route: Route = {
+  spec,
+  handle(c, p) {
+    return c.json(p.signingKeys.jwks(), 200, {
       'Cache-Control': 'public, max-age=300, stale-while-revalidate=60',
       'Access-Control-Allow-Origin': '*',
-    }),
-  );
-}
+    });
+  },
+};

@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { AppEnv, Platform } from './env.js';
+
+/** What the OpenAPI document says about one operation. */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'delete';
+  /** OpenAPI form: `/v1/sessions/{id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  auth?: 'apiKey';
+  body?: z.ZodType;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+/**
+ * One operation of the public API: what the OpenAPI document says of it, whether
+ * browsers call it (CORS open to any origin: they hold session tokens, whose grant
+ * decides the origins), and its handler. The app registers the list of these, so the
+ * document, the router and CORS cannot drift apart.
+ */
+export interface Route {
+  spec: RouteSpec;
+  browser?: boolean;
+  handle(c: Context<AppEnv>, p: Platform): Response | Promise<Response>;
+}
+
+/** `/v1/sessions/{id}` as the router writes it: `/v1/sessions/:id`. */
+export const routerPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
