@@ -143,6 +143,26 @@ export const BEHIND_NAT = `(() => {
 })();`;
 
 /**
+ * A page whose host candidates are hidden behind mDNS names, as Chromium and Safari
+ * signal them to sites without camera permission: `<uuid>.local` instead of the address.
+ * Add it before COUNT_MEDIA.
+ */
+export const MDNS_HIDDEN = `(() => {
+  const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
+  Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
+    get() {
+      const d = get.call(this);
+      const hide = (line) => {
+        const f = line.split(' ');
+        if (f[7] === 'host') f[4] = crypto.randomUUID() + '.local';
+        return f.join(' ');
+      };
+      return d && { type: d.type, sdp: d.sdp.replace(/^a=candidate:.*$/gm, hide) };
+    },
+  });
+})();`;
+
+/**
  * Settings of a runtime that browsers cannot reach: it binds 127.0.0.1 only and
  * announces 127.0.0.2, where nothing listens (an address that stays on this machine).
  * With a page BEHIND_NAT, no candidate pair can succeed.

@@ -14,6 +14,7 @@ import {
   BEHIND_NAT,
   COUNT_MEDIA,
   launchChromium,
+  MDNS_HIDDEN,
   pageServer,
   requireChromium,
   type SelectedPair,
@@ -191,6 +192,37 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
       // The credentials were the session's: coturn saw its id as the username's second half.
       expect(turn.log()).toContain(`:${result.sessionId}`);
     });
+  });
+
+  it('a browser whose host candidates are mDNS names still connects: the runtime answers its checks (peer-reflexive)', async () => {
+    const { lk, token } = await platform({});
+    const hidden = await browser.newPage();
+    try {
+      // Before COUNT_MEDIA: this patches the browser's own RTCPeerConnection.prototype.
+      await hidden.addInitScript(MDNS_HIDDEN);
+      await hidden.addInitScript(COUNT_MEDIA);
+      await hidden.goto(`${site.url}/`);
+      await hidden.evaluate(`import('@latchkey/sdk').then((m) => { window.sdk = m; })`);
+      const offered: string[] = [];
+      hidden.on('request', (r) => {
+        if (r.url().endsWith('/offer')) offered.push(r.postData() ?? '');
+      });
+      const result = await connect(lk, token, {}, hidden);
+      if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+      // The runtime got no address it could use from the offer, only names.
+      const candidates = offered.flatMap((body) =>
+        (JSON.parse(body) as { sdp: string }).sdp
+          .split(/\r?\n/)
+          .filter((l) => l.startsWith('a=candidate:') && l.includes(' typ host')),
+      );
+      expect(candidates.length).toBeGreaterThan(0);
+      for (const c of candidates) expect(c.split(' ')[4]).toMatch(/\.local$/);
+      expect(result.pair).toMatchObject({ state: 'succeeded' });
+      await videoFlows(hidden);
+      await hidden.evaluate(() => (window as unknown as PageWindow).session?.disconnect());
+    } finally {
+      await hidden.close();
+    }
   });
 
   it('a runtime announcing an address nothing answers at: MEDIA_CONNECT_FAILED, and the session is closed on the server', async () => {
