@@ -476,8 +476,8 @@ describe('retries', () => {
     expect(at).toBeGreaterThanOrEqual(2);
     expect(counted.statuses.slice(at)).toEqual([429, 201]);
     // The call that met the 429 waited the Retry-After (1 s) and then got its token.
+    // (A lower bound only: a wait is never shorter under load, and a hang is the test's timeout.)
     expect(waited).toBeGreaterThanOrEqual(950);
-    expect(waited).toBeLessThan(5_000);
   });
 
   it('retries a 503 from the real server for tokens.create (refused before minting)', async () => {
@@ -662,14 +662,13 @@ describe('abort and timeout', () => {
     const hang = await silentServer();
     try {
       const client = createClient({ apiKey: lk.key, baseUrl: hang.url });
-      const started = performance.now();
       const p = client.whoami({ signal: AbortSignal.timeout(150) });
       await expect(p).rejects.toMatchObject({ name: 'TimeoutError' });
       const controller = new AbortController();
       const q = client.whoami({ signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
+      // The silent server never answers: a request the abort did not stop is the test's timeout.
       await expect(q).rejects.toMatchObject({ name: 'AbortError' });
-      expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
       await hang.close();
     }
@@ -677,12 +676,13 @@ describe('abort and timeout', () => {
 
   it('aborting during a Retry-After wait stops the wait', async () => {
     const stub = await recordingServer((_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
+      // The longest wait the SDK honours (60 s), past the test's timeout: a wait the
+      // abort did not stop fails the test.
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '60' });
       res.end('{"error":{"code":"RATE_LIMITED","message":"slow down","requestId":"r"}}');
     });
     try {
       const controller = new AbortController();
-      const started = performance.now();
       setTimeout(() => controller.abort(), 200);
       await expect(
         createClient({ apiKey: lk.key, baseUrl: stub.url }).tokens.create(
@@ -690,7 +690,6 @@ describe('abort and timeout', () => {
           { signal: controller.signal },
         ),
       ).rejects.toMatchObject({ name: 'AbortError' });
-      expect(performance.now() - started).toBeLessThan(5_000);
       expect(stub.requests).toHaveLength(1);
     } finally {
       await stub.close();
@@ -700,7 +699,6 @@ describe('abort and timeout', () => {
   it('TIMEOUT per attempt: tokens.create is not retried, whoami is', async () => {
     const hang = await silentServer();
     try {
-      const started = performance.now();
       await expectLatchkeyError(
         createClient({ apiKey: lk.key, baseUrl: hang.url, timeoutMs: 200 }).tokens.create(),
         {
@@ -710,7 +708,6 @@ describe('abort and timeout', () => {
           requestId: false,
         },
       );
-      expect(performance.now() - started).toBeLessThan(5_000);
       expect(hang.accepted()).toBe(1);
       const counted = countingFetch();
       await expectLatchkeyError(
