@@ -73,7 +73,7 @@ export function registerRegistryToken(app: Hono<AppEnv>, p: Platform) {
       const access = grantAccess(requested.value, caller.orgSlug);
       const now = Math.floor(p.clock.now() / 1000);
       const jti = newId('tok', p.clock.now());
-      const token = signAccessToken(
+      const token = await signAccessToken(
         {
           iss: p.config.registryIssuer,
           aud: p.config.registryService,
