@@ -88,7 +88,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the docs site in Chromium', () => {
     }
   });
 
-  it("/docs/errors#CODE lands on the code's row, without JavaScript", async () => {
+  it("an envelope's docs link lands on its code's row, without JavaScript", async () => {
+    const answer = await fetch(`${server.url}/v1/whoami`);
+    const { error } = (await answer.json()) as { error: { code: string; docs: string } };
+    expect(error.code).toBe('MISSING_API_KEY');
+    expect(error.docs).toBe(`${server.url}/docs/errors#MISSING_API_KEY`);
+
     const { page, offMachine, close } = await openPage({ javaScriptEnabled: false });
     try {
       await page.goto(`${server.url}/docs/errors#API_KEY_REVOKED`);
@@ -97,6 +102,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the docs site in Chromium', () => {
       await expect(row.textContent()).resolves.toMatch(
         /API_KEY_REVOKED\s*401\s*The key was revoked by an org admin/,
       );
+      await page.goto(error.docs);
+      await expect(page.locator('tr:target').getAttribute('id')).resolves.toBe('MISSING_API_KEY');
       expect(offMachine()).toEqual([]);
     } finally {
       await close();

@@ -1,6 +1,6 @@
 // The public HTTP API through a real listening server on a fresh PGlite.
 import http from 'node:http';
-import { DOCS_BASE, ERROR_CODES, generateKey, MAX_TOKEN_SECONDS } from '@latchkey/core';
+import { ERROR_CODES, generateKey, MAX_TOKEN_SECONDS } from '@latchkey/core';
 import { createVerifier, type TokenVerifier } from '@latchkey/core/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -111,7 +111,7 @@ function expectError(
       code,
       message: expect.any(String),
       requestId: expect.stringMatching(/^req_[0-9A-Za-z]{22}$/),
-      docs: DOCS_BASE + code,
+      docs: `${server.url}/docs/errors#${code}`,
     },
   });
   expect(body.error.message).toMatch(message);
@@ -489,7 +489,7 @@ describe('request validation', () => {
         code: 'HEADERS_TOO_LARGE',
         message: expect.stringMatching(/over 16384 bytes/),
         requestId: expect.stringMatching(/^req_/),
-        docs: `${DOCS_BASE}HEADERS_TOO_LARGE`,
+        docs: `${server.url}/docs/errors#HEADERS_TOO_LARGE`,
       },
     });
     expect(headers['x-request-id']).toBe(parsed.error.requestId);

@@ -50,7 +50,7 @@ function registryError(c: Context<AppEnv>, error: HttpError) {
           : 'UNSUPPORTED';
   return c.json(
     {
-      ...envelope(error.code, error.message, c.get('requestId')),
+      ...envelope(error.code, error.message, c.get('requestId'), c.get('docsBase')),
       errors: [{ code: dockerCode, message: error.message, detail: { code: error.code } }],
     },
     status as never,
