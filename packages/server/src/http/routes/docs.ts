@@ -14,9 +14,9 @@ export const DOCS_PATH = '/docs';
  * any other host, so a self-hosted server's docs work offline. The version is in the
  * path, so the bundle can be cached for a year.
  */
-const redocDir = dirname(createRequire(import.meta.url).resolve('redoc/package.json'));
-const redocVersion = (createRequire(import.meta.url)('redoc/package.json') as { version: string })
-  .version;
+const fromHere = createRequire(import.meta.url);
+const redocDir = dirname(fromHere.resolve('redoc/package.json'));
+const redocVersion = (fromHere('redoc/package.json') as { version: string }).version;
 export const REDOC_PATH = `${DOCS_PATH}/assets/redoc-${redocVersion}.standalone.js`;
 
 /**
