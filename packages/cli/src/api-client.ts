@@ -1,4 +1,5 @@
 import { type ErrorCode, isErrorCode } from '@latchkey/core';
+import { decodeJwt } from 'jose';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
 
@@ -142,9 +143,8 @@ export async function probeRegistryAccess(
       `/v1/registry/token?scope=${encodeURIComponent(`repository:${repository}:pull,push`)}`,
       { basic: `${username}:${password}` },
     );
-    const claims = JSON.parse(Buffer.from(r.token.split('.')[1] ?? '', 'base64url').toString()) as {
-      access?: Array<{ name: string; actions: string[] }>;
-    };
+    // Read for display only: the registry, not this probe, verifies the signature.
+    const claims = decodeJwt<{ access?: Array<{ name: string; actions: string[] }> }>(r.token);
     return { ok: true, actions: claims.access?.find((a) => a.name === repository)?.actions ?? [] };
   } catch (error) {
     if (error instanceof CliError) return { ok: false, error };

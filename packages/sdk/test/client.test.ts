@@ -71,7 +71,7 @@ const withHeaders = (edit: (h: Headers) => void) => (init: RequestInit) => {
 
 async function expectLatchkeyError(
   promise: Promise<unknown>,
-  expected: { code: string; status: number; message: RegExp; requestId?: boolean },
+  expected: { code: string; status: number; message: RegExp; requestId?: boolean; docs?: string },
 ): Promise<LatchkeyError> {
   const error = await promise.then(
     () => {
@@ -89,7 +89,7 @@ async function expectLatchkeyError(
   expect(e.name).toBe('LatchkeyError');
   expect(e.message).toMatch(expected.message);
   expect(e.stack).toContain('LatchkeyError');
-  expect(e.docs).toBe(DOCS_BASE + expected.code);
+  expect(e.docs).toBe(expected.docs ?? DOCS_BASE + expected.code);
   const fix = (ERROR_CODES as Record<string, { fix: string }>)[expected.code]?.fix;
   if (fix) expect(e.message).toContain(fix);
   if (expected.requestId !== false) expect(e.requestId).toMatch(/^req_[0-9A-Za-z]{22}$/);
@@ -238,10 +238,16 @@ describe('tokens.create and whoami against the server', () => {
   });
 });
 
+/** A refusal from the server itself: its envelope links to the server's own error-code page. */
+const expectServerRefusal = (
+  promise: Promise<unknown>,
+  expected: Parameters<typeof expectLatchkeyError>[1],
+) => expectLatchkeyError(promise, { ...expected, docs: `${lk.url}/docs/errors#${expected.code}` });
+
 describe('every refusal the server can produce arrives as a LatchkeyError', () => {
   it('INVALID_API_KEY: a well-formed key the server does not know', async () => {
     const unknown = generateKey('app');
-    await expectLatchkeyError(createClient({ apiKey: unknown, baseUrl: lk.url }).tokens.create(), {
+    await expectServerRefusal(createClient({ apiKey: unknown, baseUrl: lk.url }).tokens.create(), {
       code: 'INVALID_API_KEY',
       status: 401,
       message: new RegExp(
@@ -254,7 +260,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
     const key = await newKey(lk);
     const revoked = await lk.admin.revokeKey({ id: key.key.id, actor: 'sdk-test', reason: 'test' });
     expect(revoked.ok).toBe(true);
-    const e = await expectLatchkeyError(
+    const e = await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url }).tokens.create(),
       {
         code: 'API_KEY_REVOKED',
@@ -268,7 +274,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
   it('API_KEY_EXPIRED', async () => {
     const key = await newKey(lk, { expiresInSeconds: 60 });
     clockOffset = 120_000;
-    await expectLatchkeyError(createClient({ apiKey: key.secret, baseUrl: lk.url }).whoami(), {
+    await expectServerRefusal(createClient({ apiKey: key.secret, baseUrl: lk.url }).whoami(), {
       code: 'API_KEY_EXPIRED',
       status: 401,
       message: /has expired\. The key has expired; create a new one/,
@@ -279,7 +285,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
     const org = await lk.admin.createOrg({ name: 'Partner Co', partner: true, actor: 'sdk-test' });
     if (!org.ok) throw new Error(org.message);
     const key = await newKey(lk, { org: org.value.id, kind: 'partner' });
-    await expectLatchkeyError(
+    await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url }).tokens.create(),
       {
         code: 'WRONG_KEY_KIND',
@@ -291,7 +297,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
 
   it('INVALID_REQUEST: names the field', async () => {
     const key = await newKey(lk);
-    await expectLatchkeyError(
+    await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url }).tokens.create({
         models: ['Not A Model'],
       }),
@@ -302,7 +308,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
   it('PAYLOAD_TOO_LARGE', async () => {
     const key = await newKey(lk);
     const models = Array.from({ length: 2000 }, (_, i) => `model-${i}`);
-    await expectLatchkeyError(
+    await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url }).tokens.create({ models }),
       {
         code: 'PAYLOAD_TOO_LARGE',
@@ -313,7 +319,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
   });
 
   it('NOT_FOUND: a base URL that does not point at the API', async () => {
-    await expectLatchkeyError(
+    await expectServerRefusal(
       createClient({ apiKey: lk.key, baseUrl: `${lk.url}/latchkey` }).whoami(),
       {
         code: 'NOT_FOUND',
@@ -324,7 +330,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
   });
 
   it('MISSING_API_KEY: a proxy client pointed at the platform instead of your proxy', async () => {
-    await expectLatchkeyError(createClient({ proxy: lk.url }).whoami(), {
+    await expectServerRefusal(createClient({ proxy: lk.url }).whoami(), {
       code: 'MISSING_API_KEY',
       status: 401,
       message: /no API key/i,
@@ -346,7 +352,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
       )
         refusal = p;
     }
-    const e = await expectLatchkeyError(refusal ?? Promise.resolve(), {
+    const e = await expectServerRefusal(refusal ?? Promise.resolve(), {
       code: 'RATE_LIMITED',
       status: 429,
       message:
@@ -360,7 +366,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
     limiterFaults.push(
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }),
     );
-    const e = await expectLatchkeyError(
+    const e = await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url, maxRetries: 0 }).tokens.create(),
       { code: 'UNAVAILABLE', status: 503, message: /cannot reach its database; retry shortly/ },
     );
@@ -371,7 +377,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
     const key = await newKey(lk);
     limiterFaults.push(new Error('a bug with a secret detail'));
     const counted = countingFetch();
-    const e = await expectLatchkeyError(
+    const e = await expectServerRefusal(
       createClient({ apiKey: key.secret, baseUrl: lk.url, fetch: counted.fetch }).tokens.create(),
       {
         code: 'INTERNAL_ERROR',
@@ -393,7 +399,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
       });
 
     it('MISSING_API_KEY (Authorization stripped)', async () => {
-      await expectLatchkeyError(
+      await expectServerRefusal(
         viaRewrite(withHeaders((h) => h.delete('authorization'))).tokens.create(),
         {
           code: 'MISSING_API_KEY',
@@ -403,7 +409,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
       );
     });
     it('INVALID_REQUEST (the key in two headers)', async () => {
-      await expectLatchkeyError(
+      await expectServerRefusal(
         viaRewrite(withHeaders((h) => h.set('x-api-key', lk.key))).whoami(),
         {
           code: 'INVALID_REQUEST',
@@ -413,14 +419,14 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
       );
     });
     it('METHOD_NOT_ALLOWED (PUT)', async () => {
-      await expectLatchkeyError(viaRewrite((i) => ({ ...i, method: 'PUT' })).tokens.create(), {
+      await expectServerRefusal(viaRewrite((i) => ({ ...i, method: 'PUT' })).tokens.create(), {
         code: 'METHOD_NOT_ALLOWED',
         status: 405,
         message: /PUT is not allowed on \/v1\/tokens/,
       });
     });
     it('UNSUPPORTED_MEDIA_TYPE (text/plain)', async () => {
-      await expectLatchkeyError(
+      await expectServerRefusal(
         viaRewrite(withHeaders((h) => h.set('content-type', 'text/plain'))).tokens.create({
           expiresIn: 60,
         }),
@@ -428,7 +434,7 @@ describe('every refusal the server can produce arrives as a LatchkeyError', () =
       );
     });
     it('HEADERS_TOO_LARGE (a 20 KB header)', async () => {
-      const e = await expectLatchkeyError(
+      const e = await expectServerRefusal(
         viaRewrite(withHeaders((h) => h.set('x-padding', 'p'.repeat(20_000)))).whoami(),
         {
           code: 'HEADERS_TOO_LARGE',
@@ -476,8 +482,8 @@ describe('retries', () => {
     expect(at).toBeGreaterThanOrEqual(2);
     expect(counted.statuses.slice(at)).toEqual([429, 201]);
     // The call that met the 429 waited the Retry-After (1 s) and then got its token.
+    // (A lower bound only: a wait is never shorter under load, and a hang is the test's timeout.)
     expect(waited).toBeGreaterThanOrEqual(950);
-    expect(waited).toBeLessThan(5_000);
   });
 
   it('retries a 503 from the real server for tokens.create (refused before minting)', async () => {
@@ -662,14 +668,13 @@ describe('abort and timeout', () => {
     const hang = await silentServer();
     try {
       const client = createClient({ apiKey: lk.key, baseUrl: hang.url });
-      const started = performance.now();
       const p = client.whoami({ signal: AbortSignal.timeout(150) });
       await expect(p).rejects.toMatchObject({ name: 'TimeoutError' });
       const controller = new AbortController();
       const q = client.whoami({ signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
+      // The silent server never answers: a request the abort did not stop is the test's timeout.
       await expect(q).rejects.toMatchObject({ name: 'AbortError' });
-      expect(performance.now() - started).toBeLessThan(5_000);
     } finally {
       await hang.close();
     }
@@ -677,12 +682,13 @@ describe('abort and timeout', () => {
 
   it('aborting during a Retry-After wait stops the wait', async () => {
     const stub = await recordingServer((_req, res) => {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
+      // The longest wait the SDK honours (60 s), past the test's timeout: a wait the
+      // abort did not stop fails the test.
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '60' });
       res.end('{"error":{"code":"RATE_LIMITED","message":"slow down","requestId":"r"}}');
     });
     try {
       const controller = new AbortController();
-      const started = performance.now();
       setTimeout(() => controller.abort(), 200);
       await expect(
         createClient({ apiKey: lk.key, baseUrl: stub.url }).tokens.create(
@@ -690,7 +696,6 @@ describe('abort and timeout', () => {
           { signal: controller.signal },
         ),
       ).rejects.toMatchObject({ name: 'AbortError' });
-      expect(performance.now() - started).toBeLessThan(5_000);
       expect(stub.requests).toHaveLength(1);
     } finally {
       await stub.close();
@@ -700,7 +705,6 @@ describe('abort and timeout', () => {
   it('TIMEOUT per attempt: tokens.create is not retried, whoami is', async () => {
     const hang = await silentServer();
     try {
-      const started = performance.now();
       await expectLatchkeyError(
         createClient({ apiKey: lk.key, baseUrl: hang.url, timeoutMs: 200 }).tokens.create(),
         {
@@ -710,7 +714,6 @@ describe('abort and timeout', () => {
           requestId: false,
         },
       );
-      expect(performance.now() - started).toBeLessThan(5_000);
       expect(hang.accepted()).toBe(1);
       const counted = countingFetch();
       await expectLatchkeyError(

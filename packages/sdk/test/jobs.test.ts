@@ -2,7 +2,7 @@
 // model, plus a model that always fails and one that is slow): process, submit,
 // status, result, submitAndWait, failures, ownership, and argument checks.
 import { defaultModels, defineBatchModel, renderModel } from '@latchkey/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type JobInfo, type LatchkeyClient, LatchkeyError } from '../src/index.js';
 import { createProxyHandler, toNodeHandler } from '../src/server.js';
 import { type Latchkey, listen, startLatchkey } from './helpers.js';
@@ -94,11 +94,14 @@ describe('client.jobs', () => {
     expect(job).toMatchObject({ model: 'render', error: null });
     expect(job.jobId).toMatch(/^job_[0-9A-Za-z]{22}$/);
     expect(['queued', 'running', 'succeeded']).toContain(job.state);
-    let info: JobInfo = job;
-    for (let i = 0; i < 100 && info.state !== 'succeeded'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      info = await server.jobs.status(job.jobId);
-    }
+    const info: JobInfo = await vi.waitFor(
+      async () => {
+        const now = await server.jobs.status(job.jobId);
+        if (now.state !== 'succeeded') throw new Error(`job still ${now.state}`);
+        return now;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(info).toMatchObject({ state: 'succeeded', result: { contentType: 'image/png' } });
     const png = await server.jobs.result(job.jobId);
     expect(png.type).toBe('image/png');
@@ -223,11 +226,10 @@ describe('through createProxyHandler (what a browser without a token does)', () 
     expect(png.type).toBe('image/png');
     expect(await bytes(png)).toEqual(direct);
     const job = await browser.jobs.submit(FOX);
-    let info = await browser.jobs.status(job.jobId);
-    while (info.state !== 'succeeded') {
-      await new Promise((r) => setTimeout(r, 50));
-      info = await browser.jobs.status(job.jobId);
-    }
+    await vi.waitFor(
+      async () => expect((await browser.jobs.status(job.jobId)).state).toBe('succeeded'),
+      { timeout: 10_000, interval: 50 },
+    );
     expect(await bytes(await browser.jobs.result(job.jobId))).toEqual(direct);
     const seen: string[] = [];
     const waited = await browser.jobs.submitAndWait(FOX, {

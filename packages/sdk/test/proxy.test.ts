@@ -112,11 +112,18 @@ async function viaFetch(url: string, init: RequestInit = {}) {
 
 const cookie = { cookie: `session=${SESSION}` };
 
+const MARKER = '/__marker__';
+
 /** The platform requests that arrived while `fn` ran. */
 async function platformRequestsDuring(fn: () => Promise<unknown>) {
   const before = platform.requests.length;
   await fn();
-  await new Promise((r) => setTimeout(r, 20));
+  // A barrier instead of a pause: a marker sent straight to the platform once `fn` has
+  // its answers. The proxy answers only after its own upstream request, so anything it
+  // forwarded is recorded before the marker is answered.
+  await (await fetch(platform.url + MARKER)).text();
+  const marker = platform.requests.findIndex((r) => r.url === MARKER);
+  if (marker >= 0) platform.requests.splice(marker, 1);
   return platform.requests.slice(before);
 }
 

@@ -148,11 +148,12 @@ export async function startServer(
         else platform.log.error('unhandled error', { requestId, error: String(error) });
         return Response.json(
           malformed
-            ? envelope('INVALID_REQUEST', malformedMessage(error), requestId)
+            ? envelope('INVALID_REQUEST', malformedMessage(error), requestId, platform.issuer)
             : envelope(
                 'INTERNAL_ERROR',
                 `something went wrong on our side; request id ${requestId}`,
                 requestId,
+                platform.issuer,
               ),
           {
             status: malformed ? 400 : 500,
@@ -173,6 +174,7 @@ export async function startServer(
         code,
         tooLarge ? `request headers are over ${MAX_HEADER_BYTES} bytes` : 'malformed HTTP request',
         requestId,
+        platform.issuer,
       ),
     );
     socket.end(

@@ -1,6 +1,6 @@
 // The public HTTP API through a real listening server on a fresh PGlite.
 import http from 'node:http';
-import { DOCS_BASE, generateKey, MAX_TOKEN_SECONDS } from '@latchkey/core';
+import { ERROR_CODES, generateKey, MAX_TOKEN_SECONDS } from '@latchkey/core';
 import { createVerifier, type TokenVerifier } from '@latchkey/core/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -111,7 +111,7 @@ function expectError(
       code,
       message: expect.any(String),
       requestId: expect.stringMatching(/^req_[0-9A-Za-z]{22}$/),
-      docs: DOCS_BASE + code,
+      docs: `${server.url}/docs/errors#${code}`,
     },
   });
   expect(body.error.message).toMatch(message);
@@ -489,7 +489,7 @@ describe('request validation', () => {
         code: 'HEADERS_TOO_LARGE',
         message: expect.stringMatching(/over 16384 bytes/),
         requestId: expect.stringMatching(/^req_/),
-        docs: `${DOCS_BASE}HEADERS_TOO_LARGE`,
+        docs: `${server.url}/docs/errors#HEADERS_TOO_LARGE`,
       },
     });
     expect(headers['x-request-id']).toBe(parsed.error.requestId);
@@ -709,6 +709,57 @@ describe('operational endpoints', () => {
     expect(r.text).toContain('INVALID_API_KEY');
     // The body of POST /v1/tokens is shown, not just a reference to it.
     expect(r.text).toContain('expiresIn');
+  });
+
+  it('GET /docs → Redoc from this server, the document embedded, nothing from another origin', async () => {
+    const r = await call('/docs');
+    const csp = r.res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:/);
+    const scripts = [...r.text.matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
+    expect(scripts).toEqual([
+      expect.stringMatching(/^\/docs\/assets\/redoc-\d+\.\d+\.\d+\.standalone\.js$/),
+      expect.stringMatching(/^\/docs\/assets\/init-[0-9a-f]{16}\.js$/),
+    ]);
+    expect(r.text).toContain('href="/docs/errors"');
+    // The embedded document is the one /v1/openapi.json serves, and cannot close its tag.
+    const embedded = r.text.match(/<script id="openapi" type="application\/json">(.*?)<\/script>/s);
+    expect(JSON.parse(embedded?.[1] ?? 'null')).toEqual((await call('/v1/openapi.json')).json());
+    expect(embedded?.[1]).not.toContain('<');
+
+    const bundle = await call(scripts[0] as string);
+    expect(bundle.status).toBe(200);
+    expect(bundle.res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(bundle.res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(bundle.text).toContain('Redoc');
+    expect(bundle.text).not.toContain('cdn.redoc.ly');
+    const gzipped = await fetch(server.url + (scripts[0] as string), {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(await gzipped.text()).toBe(bundle.text);
+    const init = await call(scripts[1] as string);
+    expect(init.status).toBe(200);
+    expect(init.text).toContain('Redoc.init(');
+    expect((await call('/docs/assets/redoc-0.0.0.standalone.js')).status).toBe(404);
+  });
+
+  it('GET /docs/errors → every error code with its status and fix, one anchor per code', async () => {
+    const r = await call('/docs/errors');
+    expect(r.status).toBe(200);
+    expect(r.res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(r.res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const rows = [...r.text.matchAll(/<tr id="([A-Z_]+)">(.*?)<\/tr>/g)];
+    expect(rows.map((m) => m[1])).toEqual(Object.keys(ERROR_CODES));
+    for (const [, code, row] of rows) {
+      const { status, fix } = ERROR_CODES[code as keyof typeof ERROR_CODES];
+      const escaped = fix.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+      expect(row).toBe(
+        `<td><a href="#${code}"><code>${code}</code></a></td><td>${status}</td><td>${escaped}</td>`,
+      );
+    }
+    expect(r.text).toContain('href="/docs"');
   });
 
   it('unknown route → 404 NOT_FOUND envelope', async () => {

@@ -73,6 +73,7 @@ export function createApp(p: Platform): Hono<AppEnv> {
     const started = performance.now();
     const requestId = newId('req');
     c.set('requestId', requestId);
+    c.set('docsBase', p.issuer);
     const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
       ?.incoming;
     c.set(

@@ -1,12 +1,7 @@
-import {
-  DOCS_BASE,
-  ERROR_CODES,
-  type ErrorCode,
-  type ErrorEnvelope,
-  redactSecrets,
-} from '@latchkey/core';
+import { ERROR_CODES, type ErrorCode, type ErrorEnvelope, redactSecrets } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { Failure } from '../services/result.js';
+import { ERRORS_PATH } from './routes/docs-errors.js';
 
 /** A refusal on its way to becoming an error envelope. */
 export class HttpError extends Error {
@@ -22,9 +17,22 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The code's row on this server's own error-code page, under `base` (its issuer URL).
+ * Without a base (the admin socket has no URL) the link is relative to the server.
+ */
+export const docsUrl = (code: ErrorCode, base = '') => `${base}${ERRORS_PATH}#${code}`;
+
 /** The error body. Key- and token-shaped text in the message is masked, wherever it came from. */
-export function envelope(code: ErrorCode, message: string, requestId: string): ErrorEnvelope {
-  return { error: { code, message: redactSecrets(message), requestId, docs: DOCS_BASE + code } };
+export function envelope(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  docsBase?: string,
+): ErrorEnvelope {
+  return {
+    error: { code, message: redactSecrets(message), requestId, docs: docsUrl(code, docsBase) },
+  };
 }
 
 export function errorResponse(
@@ -34,5 +42,9 @@ export function errorResponse(
   headers: Record<string, string> = {},
 ) {
   const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
-  return c.json(envelope(code, message, requestId), ERROR_CODES[code].status as never, headers);
+  return c.json(
+    envelope(code, message, requestId, c.get('docsBase') as string | undefined),
+    ERROR_CODES[code].status as never,
+    headers,
+  );
 }

@@ -1,4 +1,5 @@
-import { type KeyObject, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Access } from './access-scope.js';
 
 /** Claims of a registry access token, as CNCF distribution reads them. */
@@ -23,13 +24,9 @@ export interface TokenSigner {
   kid: string;
 }
 
-/** Signs a compact JWS with ES256; the signature is raw R||S (JWS), not DER. */
-export function signAccessToken(claims: AccessClaims, signer: TokenSigner): string {
-  const header = { typ: 'JWT', alg: 'ES256', kid: signer.kid, x5c: signer.x5c };
-  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature = sign('sha256', Buffer.from(input), {
-    key: signer.privateKey,
-    dsaEncoding: 'ieee-p1363',
-  });
-  return `${input}.${signature.toString('base64url')}`;
+/** Signs a compact JWS with ES256 (jose writes the raw R||S signature JWS wants, not DER). */
+export function signAccessToken(claims: AccessClaims, signer: TokenSigner): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ typ: 'JWT', alg: 'ES256', kid: signer.kid, x5c: signer.x5c })
+    .sign(signer.privateKey);
 }

@@ -1,15 +1,17 @@
+import 'reflect-metadata';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import { createCertificate, libtrustKeyId } from './certificate.js';
 
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 describe('createCertificate', () => {
-  it('builds a CA and a leaf that node (and so OpenSSL) parses and chains', () => {
+  it('builds a CA and a leaf that node (and so OpenSSL) parses and chains', async () => {
     const ca = p256();
     const leafKey = p256();
     const now = Date.parse('2049-12-31T23:00:00Z'); // validity crosses into GeneralizedTime
-    const root = createCertificate({
+    const root = await createCertificate({
       subject: 'Test CA',
       issuer: 'Test CA',
       publicKey: ca.publicKey,
@@ -19,7 +21,7 @@ describe('createCertificate', () => {
       notAfter: new Date(now + 10 * 365 * 86400_000),
       ca: true,
     });
-    const leaf = createCertificate({
+    const leaf = await createCertificate({
       subject: 'Signer',
       issuer: 'Test CA',
       publicKey: leafKey.publicKey,
@@ -43,10 +45,53 @@ describe('createCertificate', () => {
     expect(leaf.serialNumber).toMatch(/^[0-7]/);
   });
 
-  it('refuses keys that are not P-256', () => {
+  it('marks CA and leaf with critical basicConstraints and keyUsage, key ids, whole-second times', async () => {
+    const ca = p256();
+    const leafKey = p256();
+    const now = Date.parse('2030-01-01T00:00:00.750Z');
+    const make = (isCa: boolean) =>
+      createCertificate({
+        subject: isCa ? 'CA' : 'Leaf',
+        issuer: 'CA',
+        publicKey: isCa ? ca.publicKey : leafKey.publicKey,
+        signingKey: ca.privateKey,
+        issuerPublicKey: ca.publicKey,
+        notBefore: new Date(now),
+        notAfter: new Date(now + 3600_000),
+        ca: isCa,
+      });
+    const [root, leaf] = (await Promise.all([make(true), make(false)])).map(
+      (c) => new x509.X509Certificate(c.raw),
+    ) as [x509.X509Certificate, x509.X509Certificate];
+    const { KeyUsageFlags } = x509;
+    const basic = (c: x509.X509Certificate) =>
+      c.getExtension(x509.BasicConstraintsExtension) as x509.BasicConstraintsExtension;
+    const usage = (c: x509.X509Certificate) =>
+      c.getExtension(x509.KeyUsagesExtension) as x509.KeyUsagesExtension;
+    expect(basic(root)).toMatchObject({ ca: true, pathLength: 0, critical: true });
+    expect(basic(leaf)).toMatchObject({ ca: false, critical: true });
+    expect(usage(root)).toMatchObject({
+      usages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
+      critical: true,
+    });
+    expect(usage(leaf)).toMatchObject({ usages: KeyUsageFlags.digitalSignature, critical: true });
+    const ski = (c: x509.X509Certificate) =>
+      (c.getExtension(x509.SubjectKeyIdentifierExtension) as x509.SubjectKeyIdentifierExtension)
+        .keyId;
+    const aki = (c: x509.X509Certificate) =>
+      (c.getExtension(x509.AuthorityKeyIdentifierExtension) as x509.AuthorityKeyIdentifierExtension)
+        .keyId;
+    expect(aki(leaf)).toBe(ski(root));
+    expect(aki(root)).toBe(ski(root));
+    expect(ski(leaf)).not.toBe(ski(root));
+    expect(leaf.notBefore.getTime()).toBe(now - 750);
+    expect(leaf.signatureAlgorithm).toMatchObject({ name: 'ECDSA', hash: { name: 'SHA-256' } });
+  });
+
+  it('refuses keys that are not P-256', async () => {
     const ed = generateKeyPairSync('ed25519');
     const ec = p256();
-    expect(() =>
+    await expect(
       createCertificate({
         subject: 'x',
         issuer: 'x',
@@ -57,7 +102,7 @@ describe('createCertificate', () => {
         notAfter: new Date(),
         ca: false,
       }),
-    ).toThrow(TypeError);
+    ).rejects.toThrow(TypeError);
   });
 });
 

@@ -1,19 +1,13 @@
-import { createHash, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
-import {
-  bitString,
-  boolean,
-  explicit,
-  implicitPrimitive,
-  integer,
-  octetString,
-  oid,
-  sequence,
-  set,
-  time,
-  utf8String,
-} from './der.js';
+// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the
+// Reflect metadata API; its README requires this import before the library's.
+import 'reflect-metadata';
+import { createHash, type KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 
-const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
+// @peculiar/x509 builds on WebCrypto; Node 20's implementation is `node:crypto`'s webcrypto.
+const crypto = webcrypto as unknown as Crypto;
+const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const ECDSA_WITH_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 export interface CertificateInput {
   /** Common name of the subject. */
@@ -32,75 +26,74 @@ export interface CertificateInput {
   ca: boolean;
 }
 
-const name = (cn: string) =>
-  sequence(
-    set(sequence(oid('2.5.4.10'), utf8String('Latchkey'))),
-    set(sequence(oid('2.5.4.3'), utf8String(cn))),
-  );
+const name = (cn: string): x509.JsonName => [{ O: ['Latchkey'] }, { CN: [cn] }];
 
 const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
 
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(k: KeyObject): Buffer {
-  const der = spki(k);
-  // For P-256 the BIT STRING is the last 66 bytes: 0x00 unused-bits byte + 65-byte point.
-  return createHash('sha1')
-    .update(der.subarray(der.length - 65))
-    .digest();
-}
+const publicCryptoKey = (k: KeyObject) =>
+  crypto.subtle.importKey('spki', spki(k), EC_P256, true, ['verify']);
 
-const extension = (id: string, critical: boolean, value: Buffer) =>
-  sequence(oid(id), ...(critical ? [boolean(true)] : []), octetString(value));
+const privateCryptoKey = (k: KeyObject) =>
+  crypto.subtle.importKey('pkcs8', k.export({ type: 'pkcs8', format: 'der' }), EC_P256, false, [
+    'sign',
+  ]);
+
+/** X.509 times carry whole seconds (RFC 5280 §4.1.2.5 forbids fractions in GeneralizedTime). */
+const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
 /**
- * Builds and signs an X.509 v3 certificate (ECDSA P-256 / SHA-256). Returned as
- * a parsed `X509Certificate`, so a malformed encoding fails here and not in a registry.
+ * Builds and signs an X.509 v3 certificate (ECDSA P-256 / SHA-256) with
+ * `@peculiar/x509`. Returned as node's parsed `X509Certificate`, so a malformed
+ * encoding fails here and not in a registry.
  */
-export function createCertificate(input: CertificateInput): X509Certificate {
+export async function createCertificate(input: CertificateInput): Promise<X509Certificate> {
   for (const k of [input.publicKey, input.signingKey, input.issuerPublicKey]) {
     if (k.asymmetricKeyType !== 'ec' || k.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
       throw new TypeError('certificate keys must be EC P-256');
   }
+  const [publicKey, signingKey, issuerPublicKey] = await Promise.all([
+    publicCryptoKey(input.publicKey),
+    privateCryptoKey(input.signingKey),
+    publicCryptoKey(input.issuerPublicKey),
+  ]);
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
-  const extensions = input.ca
-    ? [
-        // basicConstraints: CA, path length 0 (it signs leaves only)
-        extension('2.5.29.19', true, sequence(boolean(true), integer(0))),
-        // keyUsage: keyCertSign, cRLSign
-        extension('2.5.29.15', true, bitString(Buffer.from([0x06]), 1)),
-      ]
-    : [
-        extension('2.5.29.19', true, sequence()),
-        // keyUsage: digitalSignature
-        extension('2.5.29.15', true, bitString(Buffer.from([0x80]), 7)),
-      ];
-  extensions.push(extension('2.5.29.14', false, octetString(keyIdentifier(input.publicKey))));
-  extensions.push(
-    extension(
-      '2.5.29.35',
-      false,
-      sequence(implicitPrimitive(0, keyIdentifier(input.issuerPublicKey))),
-    ),
+  // Positive, and no leading zero byte a strict DER reader would refuse.
+  serial[0] = 0x40 | ((serial[0] ?? 0) & 0x3f);
+  const { KeyUsageFlags } = x509;
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: serial.toString('hex'),
+      subject: name(input.subject),
+      issuer: name(input.issuer),
+      notBefore: wholeSeconds(input.notBefore),
+      notAfter: wholeSeconds(input.notAfter),
+      signingAlgorithm: ECDSA_WITH_SHA256,
+      publicKey,
+      signingKey,
+      extensions: [
+        // A CA signs leaves only (path length 0); a leaf signs tokens only.
+        input.ca
+          ? new x509.BasicConstraintsExtension(true, 0, true)
+          : new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          input.ca
+            ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign
+            : KeyUsageFlags.digitalSignature,
+          true,
+        ),
+        await x509.SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
+        await x509.AuthorityKeyIdentifierExtension.create(issuerPublicKey, false, crypto),
+      ],
+    },
+    crypto,
   );
-  const tbs = sequence(
-    explicit(0, integer(2)),
-    integer(serial),
-    ECDSA_WITH_SHA256,
-    name(input.issuer),
-    sequence(time(input.notBefore), time(input.notAfter)),
-    name(input.subject),
-    spki(input.publicKey),
-    explicit(3, sequence(...extensions)),
-  );
-  const signature = sign('sha256', tbs, input.signingKey); // DER ECDSA-Sig-Value, as X.509 wants
-  return new X509Certificate(sequence(tbs, ECDSA_WITH_SHA256, bitString(signature)));
+  return new X509Certificate(Buffer.from(cert.rawData));
 }
 
 /**
  * The libtrust key id Docker's distribution derives from a public key: SHA-256
  * of the DER SubjectPublicKeyInfo, first 240 bits, base32 without padding, in
- * groups of four joined by ":".
+ * groups of four joined by ":". Docker-specific, so no kept library has it.
  */
 export function libtrustKeyId(k: KeyObject): string {
   const digest = createHash('sha256').update(spki(k)).digest().subarray(0, 30);

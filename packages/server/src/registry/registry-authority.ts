@@ -88,12 +88,12 @@ const caSubject = (id: string) => `Latchkey registry token CA ${id}`;
 
 const p256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function newCaRow(box: SecretBox, now: number, state: 'next' | 'active') {
+async function newCaRow(box: SecretBox, now: number, state: 'next' | 'active') {
   const id = newId('sig', now);
   const { publicKey, privateKey } = p256();
   const notAfter = new Date(now + CA_YEARS * 365 * 86400_000);
   const subject = caSubject(id);
-  const cert = createCertificate({
+  const cert = await createCertificate({
     subject,
     issuer: subject,
     publicKey,
@@ -145,7 +145,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
       try {
         await db
           .insertInto('registry_cas')
-          .values(newCaRow(secretBox(), clock.now(), 'active'))
+          .values(await newCaRow(secretBox(), clock.now(), 'active'))
           .execute();
       } catch {
         // Another process created the first CA at the same moment; use theirs.
@@ -192,7 +192,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
       if (!leaf || leaf.notAfter - now < LEAF_RENEW_MS || now < leaf.notBefore) {
         const { publicKey, privateKey } = p256();
         const notAfter = Math.min(now + LEAF_MS, new Date(ca.cert.validTo).getTime());
-        const cert = createCertificate({
+        const cert = await createCertificate({
           subject: 'Latchkey registry token signer',
           issuer: caSubject(ca.id),
           publicKey,
@@ -204,11 +204,15 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
         });
         if (!cert.checkIssued(ca.cert) || !cert.verify(ca.cert.publicKey))
           throw new Error('registry leaf certificate does not chain to its CA');
-        leaf = {
+        const made = {
           signer: { privateKey, x5c: [cert.raw.toString('base64')], kid: libtrustKeyId(publicKey) },
           notBefore: now - SKEW_MS,
           notAfter,
         };
+        // A CA activated while this leaf was signed has dropped the cached leaf; keep it
+        // dropped, or tokens would go on chaining to the old CA after it leaves the bundle.
+        if (active?.id === ca.id) leaf = made;
+        return made.signer;
       }
       return leaf.signer;
     },
@@ -242,7 +246,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
           'CONFLICT',
           `CA ${staged.id} is already staged; install the bundle, then activate it with --activate`,
         );
-      const row = newCaRow(secretBox(), clock.now(), 'next');
+      const row = await newCaRow(secretBox(), clock.now(), 'next');
       try {
         await db.transaction().execute(async (trx) => {
           await trx.insertInto('registry_cas').values(row).execute();

@@ -3,6 +3,16 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import type { RouteSpec } from '../route.js';
+import {
+  DOCS_PAGE_CSP,
+  DOCS_PATH,
+  INIT_PATH,
+  INIT_SCRIPT,
+  REDOC_PATH,
+  redocBundle,
+  renderDocsPage,
+} from './docs.js';
+import { ERRORS_PAGE_CSP, ERRORS_PATH, renderErrorsPage } from './docs-errors.js';
 
 const ErrorEnvelope = z
   .object({
@@ -70,7 +80,7 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
     info: {
       title: 'Latchkey API',
       version: '1',
-      description: 'Access layer for realtime AI model platforms.',
+      description: `Access layer for realtime AI model platforms. Every error answer carries a stable code; the [error codes](${serverUrl}${ERRORS_PATH}) page says what each means and what to do.`,
     },
     servers: [{ url: serverUrl }],
     components: {
@@ -89,47 +99,6 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
   };
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** A self-contained docs page (no CDN): operations, bodies and error codes. */
-export function renderDocs(doc: ReturnType<typeof buildOpenApi>): string {
-  const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => {
-      const o = op as {
-        summary: string;
-        description?: string;
-        requestBody?: { content: Record<string, { schema: unknown }> };
-        responses: Record<string, { description: string }>;
-      };
-      const bodySchema = o.requestBody?.content['application/json']?.schema as
-        | { $ref?: string }
-        | undefined;
-      const shown =
-        bodySchema?.$ref?.startsWith('#/components/schemas/') === true
-          ? (doc.components.schemas[bodySchema.$ref.slice('#/components/schemas/'.length)] ??
-            bodySchema)
-          : bodySchema;
-      const body = o.requestBody
-        ? `<h4>Body</h4><pre>${esc(JSON.stringify(shown, null, 2))}</pre>`
-        : '';
-      const res = Object.entries(o.responses)
-        .map(([st, r]) => `<li><code>${st}</code> ${esc(r.description)}</li>`)
-        .join('');
-      return `<section id="${esc(method + path)}"><h3><span class="m">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3><p>${esc(o.summary)}</p>${o.description ? `<p>${esc(o.description)}</p>` : ''}${body}<h4>Responses</h4><ul>${res}</ul></section>`;
-    }),
-  );
-  const codes = Object.entries(ERROR_CODES)
-    .map(
-      ([k, v]) =>
-        `<tr id="${k}"><td><code>${k}</code></td><td>${v.status}</td><td>${esc(v.fix)}</td></tr>`,
-    )
-    .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Latchkey API</title><meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}pre{background:#f5f5f4;padding:.75rem;overflow:auto;font-size:13px}.m{background:#1f2937;color:#fff;padding:0 .4rem;border-radius:3px;font-size:13px}section{border-top:1px solid #e5e5e5;padding-top:.5rem}table{border-collapse:collapse}td{border-bottom:1px solid #eee;padding:.25rem .5rem;vertical-align:top}</style></head>
-<body><h1>Latchkey API</h1><p>Send keys as <code>Authorization: Bearer rk_…</code> or <code>X-API-Key</code>. Every error is <code>{"error":{"code","message","requestId","docs"}}</code>. Machine-readable: <a href="/v1/openapi.json">/v1/openapi.json</a>.</p>
-${ops.join('\n')}<h2 id="errors">Error codes</h2><table><tr><th>code</th><th>status</th><th>what to do</th></tr>${codes}</table></body></html>`;
-}
-
 export const specs: RouteSpec[] = [
   {
     method: 'get',
@@ -140,13 +109,25 @@ export const specs: RouteSpec[] = [
   },
   {
     method: 'get',
-    path: '/docs',
+    path: DOCS_PATH,
     operationId: 'docs',
-    summary: 'Rendered API docs',
+    summary: 'API reference (this document, rendered by Redoc)',
+    responses: { 200: { description: 'HTML' } },
+  },
+  {
+    method: 'get',
+    path: ERRORS_PATH,
+    operationId: 'docsErrors',
+    summary: 'Error codes, their HTTP status and what to do, one anchor per code',
     responses: { 200: { description: 'HTML' } },
   },
 ];
 
+const PAGE_CACHE = 'public, max-age=60';
+// The asset paths carry Redoc's version: a new version is a new URL.
+const ASSET_CACHE = 'public, max-age=31536000, immutable';
+
+/** The OpenAPI document and the pages rendered from it: the reference and the error codes. */
 export function registerOpenApi(
   app: Hono<AppEnv>,
   allSpecs: () => RouteSpec[],
@@ -156,12 +137,38 @@ export function registerOpenApi(
   const get = () => {
     if (!cached) {
       const doc = buildOpenApi(allSpecs(), serverUrl());
-      cached = { doc, html: renderDocs(doc) };
+      cached = { doc, html: renderDocsPage(doc) };
     }
     return cached;
   };
-  app.get('/v1/openapi.json', (c) =>
-    c.json(get().doc, 200, { 'Cache-Control': 'public, max-age=60' }),
+  const errorsHtml = renderErrorsPage();
+  app.get('/v1/openapi.json', (c) => c.json(get().doc, 200, { 'Cache-Control': PAGE_CACHE }));
+  app.get(DOCS_PATH, (c) =>
+    c.html(get().html, 200, {
+      'Cache-Control': PAGE_CACHE,
+      'Content-Security-Policy': DOCS_PAGE_CSP,
+    }),
   );
-  app.get('/docs', (c) => c.html(get().html, 200, { 'Cache-Control': 'public, max-age=60' }));
+  app.get(ERRORS_PATH, (c) =>
+    c.html(errorsHtml, 200, {
+      'Cache-Control': PAGE_CACHE,
+      'Content-Security-Policy': ERRORS_PAGE_CSP,
+    }),
+  );
+  app.get(REDOC_PATH, async (c) => {
+    const { body, gzipped } = await redocBundle();
+    const gz = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+    return c.body(new Uint8Array(gz ? gzipped : body), 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': ASSET_CACHE,
+      Vary: 'Accept-Encoding',
+      ...(gz ? { 'Content-Encoding': 'gzip' } : {}),
+    });
+  });
+  app.get(INIT_PATH, (c) =>
+    c.body(INIT_SCRIPT, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': ASSET_CACHE,
+    }),
+  );
 }

@@ -50,7 +50,7 @@ function registryError(c: Context<AppEnv>, error: HttpError) {
           : 'UNSUPPORTED';
   return c.json(
     {
-      ...envelope(error.code, error.message, c.get('requestId')),
+      ...envelope(error.code, error.message, c.get('requestId'), c.get('docsBase')),
       errors: [{ code: dockerCode, message: error.message, detail: { code: error.code } }],
     },
     status as never,
@@ -74,7 +74,7 @@ export const route: Route = {
       const access = grantAccess(requested.value, caller.orgSlug);
       const now = Math.floor(p.clock.now() / 1000);
       const jti = newId('tok', p.clock.now());
-      const token = signAccessToken(
+      const token = await signAccessToken(
         {
           iss: p.config.registryIssuer,
           aud: p.config.registryService,
