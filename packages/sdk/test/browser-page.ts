@@ -128,39 +128,39 @@ export const COUNT_MEDIA = `(() => {
 })();`;
 
 /**
- * A page as a browser behind a NAT looks to the runtime: its offer carries no candidate
- * the runtime can reach (here, none at all), so only checks the browser starts can
- * find a path. Add it before COUNT_MEDIA: it patches the browser's own prototype.
+ * An init script that rewrites the SDP the page's peer connections hand out as their
+ * local description (what the SDK sends as its offer) with `transform`, JavaScript
+ * source of an `(sdp) => sdp` function. Add it before COUNT_MEDIA: it patches the
+ * browser's own prototype.
  */
-export const BEHIND_NAT = `(() => {
+const rewriteOffer = (transform: string) => `(() => {
   const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
+  const transform = ${transform};
   Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
     get() {
       const d = get.call(this);
-      return d && { type: d.type, sdp: d.sdp.replace(/^a=candidate:.*\\r\\n/gm, '') };
+      return d && { type: d.type, sdp: transform(d.sdp) };
     },
   });
 })();`;
 
 /**
+ * A page as a browser behind a NAT looks to the runtime: its offer carries no candidate
+ * the runtime can reach (here, none at all), so only checks the browser starts can
+ * find a path.
+ */
+export const BEHIND_NAT = rewriteOffer(`(sdp) => sdp.replace(/^a=candidate:.*\\r\\n/gm, '')`);
+
+/**
  * A page whose host candidates are hidden behind mDNS names, as Chromium and Safari
  * signal them to sites without camera permission: `<uuid>.local` instead of the address.
- * Add it before COUNT_MEDIA.
  */
-export const MDNS_HIDDEN = `(() => {
-  const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
-  Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
-    get() {
-      const d = get.call(this);
-      const hide = (line) => {
-        const f = line.split(' ');
-        if (f[7] === 'host') f[4] = crypto.randomUUID() + '.local';
-        return f.join(' ');
-      };
-      return d && { type: d.type, sdp: d.sdp.replace(/^a=candidate:.*$/gm, hide) };
-    },
-  });
-})();`;
+export const MDNS_HIDDEN = rewriteOffer(`(sdp) =>
+  sdp.replace(/^a=candidate:.*$/gm, (line) => {
+    const f = line.split(' ');
+    if (f[7] === 'host') f[4] = crypto.randomUUID() + '.local';
+    return f.join(' ');
+  })`);
 
 /**
  * Settings of a runtime that browsers cannot reach: it binds 127.0.0.1 only and
