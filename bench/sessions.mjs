@@ -1,6 +1,8 @@
 // Latchkey realtime session benchmark: session create → first remote frame against a
-// loopback pair of peer connections in the same Chromium page, the command round trip,
-// and how many concurrent echo sessions `latchkey serve` holds at the camera's rate.
+// pair of peer connections in the same Chromium page, directly and relayed through a
+// real coturn, the command round trip, and how many concurrent echo sessions
+// `latchkey serve` holds at the camera's rate. Chromium runs as a person's does: no
+// --allow-loopback-in-peer-connection.
 // Run with `npm run bench:sessions` (builds first). See bench/README.md.
 //
 // Environment:
@@ -10,6 +12,7 @@
 //   BENCH_VIDEO        the fake camera asked for, WIDTHxHEIGHT@FPS (default 640x480@30)
 //   BENCH_SETTLE_MS    wait after N sessions show frames, before measuring (default 3000)
 //   BENCH_WINDOW_MS    measured window per N (default 5000)
+//   BENCH_TURN         0 skips the TURN variant (default: run it; needs coturn, see scripts/test-setup.mjs)
 //   LATCHKEY_CHROMIUM  the browser (default /usr/bin/chromium)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../scripts/chromium.mjs';
+import { startCoturn } from '../scripts/coturn.mjs';
 import {
   cpuSnapshot,
   gitState,
@@ -46,6 +50,7 @@ const int = (name, fallback, min) => {
 const SESSIONS = int('BENCH_SESSIONS', 20, 1);
 const PINGS = int('BENCH_PINGS', 50, 1);
 const SETTLE_MS = int('BENCH_SETTLE_MS', 3000, 0);
+const TURN = process.env.BENCH_TURN !== '0';
 const WINDOW_MS = int('BENCH_WINDOW_MS', 5000, 500);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,2,4,8,12,16')
   .split(',')
@@ -128,12 +133,16 @@ async function stopChild(child, graceMs) {
 
 // ---------------------------------------------------------------- latchkey serve
 
-async function startServe() {
+async function startServe(env = {}) {
   const dataDir = join(tempDir('sessions'), 'data');
   const child = spawn(
     process.execPath,
     [CLI_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
-    { cwd: ROOT, env: cleanEnv({ LATCHKEY_LOG: 'error' }), stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: cleanEnv({ LATCHKEY_LOG: 'error', ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   children.add(child);
   let out = '';
@@ -246,13 +255,15 @@ async function openPage(pageUrl) {
 
 /** ABBA: the two sides alternate, so drift in the machine's load hits both alike. */
 async function latencySection(call) {
-  const warmup = { echo: await call('once', ['echo']), loopback: await call('once', ['loopback']) };
+  const kinds = TURN ? ['echo', 'loopback', 'echo-turn'] : ['echo', 'loopback'];
+  const warmup = {};
+  for (const kind of kinds) warmup[kind] = await call('once', [kind]);
   log(
-    `warm-up: echo first frame ${warmup.echo.framePresented.toFixed(0)} ms, loopback ${warmup.loopback.framePresented.toFixed(0)} ms`,
+    `warm-up first frame: ${kinds.map((k) => `${k} ${warmup[k].framePresented.toFixed(0)} ms`).join(', ')}`,
   );
-  const runs = { echo: [], loopback: [] };
+  const runs = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let i = 0; i < SESSIONS; i++) {
-    for (const kind of i % 2 ? ['loopback', 'echo'] : ['echo', 'loopback']) {
+    for (const kind of i % 2 ? [...kinds].reverse() : kinds) {
       // A session that fails is counted as such; the others still give the distribution.
       const r = await call('once', [kind], 60_000).catch((e) => ({
         error: String(e?.message ?? e).split('\n')[0],
@@ -263,7 +274,8 @@ async function latencySection(call) {
     const t = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'failed');
     log(
       `session ${i + 1}/${SESSIONS}: echo ready ${t(runs.echo[i].ready)}, first frame ${t(runs.echo[i].framePresented)}; ` +
-        `loopback first frame ${t(runs.loopback[i].framePresented)}`,
+        `loopback first frame ${t(runs.loopback[i].framePresented)}` +
+        (TURN ? `; echo through TURN ${t(runs['echo-turn'][i].framePresented)}` : ''),
     );
   }
   return { warmup, runs };
@@ -379,11 +391,23 @@ try {
   log(`latchkey serve at ${serve.url} (pid ${serve.child.pid})`);
   results.serveIdleRssMiB = memoryMiB(serve.child.pid);
   const token = await mintToken(serve.url, serve.key);
+  let turn;
+  if (TURN) {
+    // coturn on loopback; a second serve hands its sessions TURN credentials.
+    const coturn = await startCoturn({ relayPorts: 100 });
+    closers.push(() => coturn.close());
+    const serveTurn = await startServe({
+      LATCHKEY_TURN_URLS: coturn.urls.join(','),
+      LATCHKEY_TURN_SECRET: coturn.secret,
+    });
+    log(`coturn on ${coturn.urls[0]}; latchkey serve with TURN at ${serveTurn.url}`);
+    turn = { baseUrl: serveTurn.url, token: await mintToken(serveTurn.url, serveTurn.key) };
+  }
   const pageUrl = await startPageServer();
   const browserPage = await openPage(pageUrl);
   const { call } = browserPage;
   results.chromium = browserPage.version;
-  results.camera = await call('init', [{ baseUrl: serve.url, token, video: VIDEO }]);
+  results.camera = await call('init', [{ baseUrl: serve.url, token, turn, video: VIDEO }]);
   log(`Chromium ${results.chromium}; camera ${JSON.stringify(results.camera)}`);
   const ctx = { call, serve, camera: results.camera };
   const section = async (name, fn) => {

@@ -20,11 +20,14 @@ export const HEADLESS_ARGS = Object.freeze([
 ]);
 
 /**
- * A fake camera and microphone, granted without a prompt, and WebRTC on loopback
- * (without the last flag Chromium never offers a 127.0.0.1 candidate).
+ * A fake camera and microphone, granted without a prompt. Nothing else: WebRTC gathers
+ * candidates as a person's Chromium does (on the machine's interfaces, never on
+ * loopback), so tests see what people see.
  */
 export const FAKE_MEDIA_ARGS = Object.freeze([
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
 ]);
+// Not here on purpose: --allow-loopback-in-peer-connection (WebRTC on 127.0.0.1). It is
+// a test switch no person's browser has; a test that needs loopback-only behaviour adds
+// it itself, with the reason beside it. None does today.

@@ -1,11 +1,13 @@
 // Makes sure what the tests need beyond package.json is here: PostgreSQL and Redis on
-// loopback, Debian's Chromium for the SDK's browser tests, and docker-registry and
-// skopeo for the partner-flow tests. Starts or installs them
+// loopback, Debian's Chromium for the SDK's browser tests, coturn for the relay test,
+// a non-internal network interface (a stock Chromium gathers no loopback candidates),
+// and docker-registry and skopeo for the partner-flow tests. Starts or installs them
 // when they are missing (as this machine kind's notes say); under CI=true one that
 // cannot be had is a failure, never a silent skip.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 const reachable = (port) =>
   new Promise((resolve) => {
@@ -49,23 +51,6 @@ for (const svc of services) {
     missing++;
   }
 }
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  console.log(`test-setup: ${CHROMIUM} is missing; installing Debian's chromium`);
-  try {
-    execSync('apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 chromium', {
-      stdio: 'inherit',
-      shell: '/bin/bash',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {}
-  if (!existsSync(CHROMIUM)) {
-    console.error(`test-setup: could not install chromium; the browser tests need ${CHROMIUM}`);
-    missing++;
-  }
-}
-
-// The partner-flow tests push to a real CNCF distribution registry with skopeo.
 const hasCommand = (cmd) => {
   try {
     execSync(`command -v ${cmd}`, { stdio: 'ignore', shell: '/bin/sh' });
@@ -74,11 +59,14 @@ const hasCommand = (cmd) => {
     return false;
   }
 };
-if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
-  console.log('test-setup: docker-registry or skopeo is missing; installing them with apt-get');
+
+/** Installs Debian `packages` with apt-get unless `present()`; counts a failure as missing. */
+function aptInstall(packages, present, need) {
+  if (present()) return;
+  console.log(`test-setup: ${packages.join(' and ')} missing; installing with apt-get`);
   try {
     execSync(
-      'apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 docker-registry skopeo',
+      `apt-get update && apt-get install -y -o DPkg::Lock::Timeout=300 ${packages.join(' ')}`,
       {
         stdio: 'inherit',
         shell: '/bin/bash',
@@ -86,9 +74,50 @@ if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
       },
     );
   } catch {}
-  if (!hasCommand('docker-registry') || !hasCommand('skopeo')) {
-    console.error('test-setup: docker-registry and skopeo could not be installed');
+  if (!present()) {
+    console.error(`test-setup: could not install ${packages.join(' and ')}; ${need}`);
     missing++;
   }
 }
+
+const CHROMIUM = '/usr/bin/chromium';
+aptInstall(['chromium'], () => existsSync(CHROMIUM), `the browser tests need ${CHROMIUM}`);
+// The partner-flow tests push to a real CNCF distribution registry with skopeo.
+aptInstall(
+  ['docker-registry', 'skopeo'],
+  () => hasCommand('docker-registry') && hasCommand('skopeo'),
+  'the partner-flow tests need them',
+);
+// The relay tests run a real TURN server (Debian's coturn; nothing starts by itself).
+aptInstall(
+  ['coturn'],
+  () => existsSync('/usr/bin/turnserver'),
+  'the relay tests need /usr/bin/turnserver',
+);
+
+// A Chromium without --allow-loopback-in-peer-connection gathers candidates only on
+// non-internal interfaces. A machine with none (a bare CI container) gets a dummy one
+// with a private address: traffic to it stays on the machine.
+const hasInterface = () =>
+  Object.values(networkInterfaces()).some((infos) =>
+    (infos ?? []).some(
+      (i) => i.family === 'IPv4' && !i.internal && !i.address.startsWith('169.254.'),
+    ),
+  );
+if (!hasInterface()) {
+  console.log('test-setup: no non-internal IPv4 interface; adding dummy latchkey0 (198.18.0.1/32)');
+  try {
+    execSync(
+      'ip link add latchkey0 type dummy && ip addr add 198.18.0.1/32 dev latchkey0 && ip link set latchkey0 up',
+      { stdio: 'inherit', shell: '/bin/sh' },
+    );
+  } catch {}
+  if (!hasInterface()) {
+    console.error(
+      'test-setup: no non-internal IPv4 interface, and a dummy one could not be added; the stock-browser realtime tests need one',
+    );
+    missing++;
+  }
+}
+
 if (missing && process.env.CI === 'true') process.exit(1);

@@ -123,6 +123,45 @@ function latencyTables(L, latency) {
   );
 }
 
+/** Which candidate pairs carried the media (local/remote type), counted. */
+const pairs = (list) => {
+  const seen = {};
+  for (const x of list) if (x.pair) seen[x.pair] = (seen[x.pair] ?? 0) + 1;
+  return counts(seen) || 'n/a';
+};
+
+/** The relay-only side: the same phases, through coturn. */
+function turnTable(L, latency) {
+  const { runs, warmup } = latency;
+  const turn = runs['echo-turn'];
+  L.push(
+    '| Phase (ms from t0) | through TURN p50 | p95 | min | max | direct echo p50 | p95 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const [key, echoWhat] of PHASES) {
+    const t = stats(turn.map((r) => r[key]));
+    const e = stats(runs.echo.map((r) => r[key]));
+    L.push(
+      `| ${echoWhat} | ${t.n ? `${ms(t.p50)} | ${ms(t.p95)} | ${ms(t.min)} | ${ms(t.max)}` : '— | — | — | —'} | ${ms(e.p50)} | ${ms(e.p95)} |`,
+    );
+  }
+  const t = stats(turn.map((r) => r.framePresented));
+  const e = stats(runs.echo.map((r) => r.framePresented));
+  const failures = turn.filter((r) => r.error);
+  L.push(
+    '',
+    (failures.length
+      ? `**${failures.length} relayed sessions failed** and are left out: ${[...new Set(failures.map((r) => r.error))].join('; ')}. `
+      : '') +
+      `${turn.length} sessions with \`iceTransportPolicy: 'relay'\`, interleaved with the others. First frame ` +
+      `through TURN minus direct: ${ms(t.p50 - e.p50)} ms at p50, ${ms(t.p95 - e.p95)} ms at p95. Through TURN the ` +
+      'browser allocates a relay on coturn while it gathers, and every packet takes the extra hop (here on loopback, ' +
+      `so the hop itself is cheap). Selected candidate pairs (local/remote type): through TURN ${pairs(turn)}; ` +
+      `direct ${pairs(runs.echo)}. Warm-up: ${ms(warmup['echo-turn']?.framePresented)} ms.`,
+    '',
+  );
+}
+
 function pingTables(L, latency, pings) {
   L.push('| Round trip (ms) | n | p50 | p95 | max | > 100 ms |', '|---|---:|---:|---:|---:|---:|');
   const row = (name, xs) => {
@@ -310,8 +349,10 @@ export function report(res) {
     `\`latchkey serve --port 0 --data-dir <tmp>\` runs as its own process (LATCHKEY_LOG=error) on an empty PGlite ` +
       "data dir; its embedded runtime hosts `echo`, which forwards the RTP of the caller's camera back to it. One session token " +
       "(`POST /v1/tokens`, grant `{models: ['echo'], maxSessions: 64}`) serves every session. Debian's Chromium runs headless " +
-      'under playwright-core with a fake camera (`--use-fake-device-for-media-stream=fps=30`) and ' +
-      '`--allow-loopback-in-peer-connection`, on one page served from ' +
+      'under playwright-core with a fake camera (`--use-fake-device-for-media-stream=fps=30`) and without ' +
+      "`--allow-loopback-in-peer-connection`: as in a person's browser, its ICE candidates are on the machine's own network " +
+      "interface (not loopback), and the runtime's default host candidates (every interface plus 127.0.0.1) meet them there. " +
+      'It runs on one page served from ' +
       'http://127.0.0.1:PORT that imports `@latchkey/sdk` from packages/sdk/dist through an import map (bench/pages/sessions-page.js). ' +
       'One camera stream serves every session; each peer connection encodes its own copy. Every time is `performance.now()` in the page.',
     '',
@@ -323,10 +364,14 @@ export function report(res) {
       "`ping` (the session's first command), then `disconnect()`. The **reference** is measured the same way in the same page: " +
       "two RTCPeerConnections (camera → pc1 → pc2) with the same shape as the SDK's (a sendrecv video transceiver and an ordered " +
       'data channel created before the offer, non-trickle: offer and answer wait for ICE gathering, as the SDK and runtime do), ' +
-      'signalled in JavaScript, ICE on loopback; t0 before the peer connections are created, the first frame at pc2. It is ' +
+      "signalled in JavaScript, ICE on the machine's interface; t0 before the peer connections are created, the first frame at pc2. It is " +
       'what WebRTC in Chromium costs anyway, one encode and one decode like echo; the difference is what Latchkey adds (HTTP ' +
       "signalling, the server, werift ICE/DTLS/SCTP, the model's `ready`, RTP forwarding). One unmeasured warm-up session of each " +
-      `side, then ${s.sessions} of each, alternating (ABBA), 200 ms apart.`,
+      `side, then ${s.sessions} of each, alternating (ABBA), 200 ms apart. **Through TURN:** a real coturn (Debian's, ` +
+      '`use-auth-secret`, on 127.0.0.1, started as scripts/coturn.mjs does) and a second `latchkey serve` with ' +
+      '`LATCHKEY_TURN_URLS` and `LATCHKEY_TURN_SECRET`, so each of its sessions comes with its own TURN credentials; the page ' +
+      "connects with `iceTransportPolicy: 'relay'`, so every packet goes browser → coturn → runtime and back. Its sessions " +
+      'are interleaved with the two sides above (the order reversed every other round).',
     '',
     `**Command round trip.** One session, after its first frame: ${s.pings} sequential \`session.send('ping')\`, each timed from ` +
       "the call to the resolved reply. Reference: a message on the reference pair's data channel that pc2 sends back. The " +
@@ -348,6 +393,10 @@ export function report(res) {
   if (res.latency) {
     L.push('## Session create → first remote frame', '');
     latencyTables(L, res.latency);
+  }
+  if (res.latency?.runs['echo-turn']) {
+    L.push('## The same through TURN (relay only)', '');
+    turnTable(L, res.latency);
   }
   if (res.pings || res.latency) {
     L.push('## Command round trip', '');
@@ -452,6 +501,18 @@ export function report(res) {
       'and decoders, the compositor, and other work on a shared machine ("other processes"). Where the browser runs ' +
       "elsewhere (the normal case), serve's CPU per session is the number that scales.",
   );
+  if (res.latency) {
+    const first = (kind) => stats((res.latency.runs[kind] ?? []).map((r) => r.framePresented));
+    const [e, t, r] = [first('echo'), first('echo-turn'), first('loopback')];
+    L.push(
+      `- **In short: first remote frame in a stock Chromium** (no loopback switch), p50 / p95: direct ` +
+        `**${ms(e.p50)} / ${ms(e.p95)} ms**` +
+        (t.n
+          ? `, relay only through coturn **${ms(t.p50)} / ${ms(t.p95)} ms**`
+          : ', TURN not measured (BENCH_TURN=0)') +
+        `; the reference (two peer connections in the page) ${ms(r.p50)} / ${ms(r.p95)} ms.`,
+    );
+  }
   L.push('');
 
   if (res.latency) {

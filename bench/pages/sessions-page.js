@@ -3,17 +3,21 @@
 // @latchkey/core to packages/*/dist). Everything it measures uses performance.now() in
 // the page, so the times never cross a process boundary.
 //
-// Two kinds of "session", measured the same way:
-//   echo      client.realtime.connect({model: 'echo'}) against `latchkey serve`
-//   loopback  the reference: two RTCPeerConnections in this page (camera → pc1 → pc2),
-//             offer/answer handed over in JavaScript, ICE on loopback, no server at all
+// Three kinds of "session", measured the same way:
+//   echo       client.realtime.connect({model: 'echo'}) against `latchkey serve`
+//   echo-turn  the same against a `latchkey serve` that hands out TURN credentials, with
+//              iceTransportPolicy 'relay': the media goes through coturn
+//   loopback   the reference: two RTCPeerConnections in this page (camera → pc1 → pc2),
+//              offer/answer handed over in JavaScript, no server at all
+// Chromium runs without --allow-loopback-in-peer-connection, as a person's browser: its
+// candidates are on the machine's own network interface.
 // Both send the camera on a sendrecv transceiver, create one ordered data channel before
 // the offer, and signal non-trickle (the offer and the answer wait for ICE gathering),
 // as the SDK and the runtime do.
 import { createClient } from '@latchkey/sdk';
 
 const FRAME_TIMEOUT_MS = 15_000;
-const state = { baseUrl: '', token: '', camera: null, open: [] };
+const state = { baseUrl: '', token: '', turn: null, camera: null, open: [] };
 
 /** A fetch that notes when the session calls go out and come back. */
 function timedFetch(marks) {
@@ -132,11 +136,13 @@ function relative(marks, frame) {
 
 // ------------------------------------------------------------------ echo sessions
 
-async function openEcho() {
-  const rec = { kind: 'echo', marks: {} };
+async function openEcho(kind = 'echo') {
+  const rec = { kind, marks: {} };
+  const relay = kind === 'echo-turn';
+  if (relay && !state.turn) throw new Error('no TURN platform was set up');
   const client = createClient({
-    token: state.token,
-    baseUrl: state.baseUrl,
+    token: relay ? state.turn.token : state.token,
+    baseUrl: relay ? state.turn.baseUrl : state.baseUrl,
     fetch: timedFetch(rec.marks),
   });
   rec.marks.t0 = performance.now();
@@ -145,6 +151,7 @@ async function openEcho() {
       model: 'echo',
       localStream: state.camera,
       RTCPeerConnection: recordingPeer(rec),
+      ...(relay ? { iceTransportPolicy: 'relay' } : {}),
       onRemoteStream: (stream) => {
         rec.marks.track ??= performance.now();
         if (!rec.video) showRemote(stream, rec);
@@ -228,16 +235,33 @@ async function openLoopback() {
   return rec;
 }
 
-const openers = { echo: openEcho, loopback: openLoopback };
+const openers = {
+  echo: () => openEcho('echo'),
+  'echo-turn': () => openEcho('echo-turn'),
+  loopback: openLoopback,
+};
+
+/** The candidate types of the selected pair: how the media travelled (host, prflx, relay). */
+async function selectedPair(pc) {
+  const stats = await pc.getStats();
+  let pair;
+  stats.forEach((r) => {
+    if (r.type === 'transport' && r.selectedCandidatePairId)
+      pair = stats.get(r.selectedCandidatePairId);
+  });
+  if (!pair) return 'none';
+  return `${stats.get(pair.localCandidateId)?.candidateType}/${stats.get(pair.remoteCandidateId)?.candidateType}`;
+}
 
 const firstFrame = (rec) => rec.firstFrame ?? Promise.reject(new Error('no remote track'));
 
 // ------------------------------------------------------------------ what the driver calls
 
 window.bench = {
-  async init({ baseUrl, token, video }) {
+  async init({ baseUrl, token, turn, video }) {
     state.baseUrl = baseUrl;
     state.token = token;
+    state.turn = turn ?? null;
     state.camera = await navigator.mediaDevices.getUserMedia({ video });
     const settings = state.camera.getVideoTracks()[0].getSettings();
     return { width: settings.width, height: settings.height, frameRate: settings.frameRate };
@@ -252,7 +276,8 @@ window.bench = {
       // The answerer's DTLS role: `active` means it starts the DTLS handshake.
       const answer = (rec.pc ?? rec.pc1).remoteDescription?.sdp ?? '';
       const answerSetup = /a=setup:(\w+)/.exec(answer)?.[1];
-      return { ...relative(rec.marks, frame), firstCommandMs, answerSetup };
+      const pair = await selectedPair(rec.pc ?? rec.pc1);
+      return { ...relative(rec.marks, frame), firstCommandMs, answerSetup, pair };
     } finally {
       await rec.close();
     }
@@ -342,7 +367,7 @@ window.bench = {
               recvHeight: r.frameHeight,
             });
         });
-        out.status = rec.kind === 'echo' ? rec.session.status : rec.pc2.connectionState;
+        out.status = rec.session ? rec.session.status : rec.pc2.connectionState;
         out.sessionId = rec.session?.sessionId;
         return out;
       }),

@@ -1,8 +1,9 @@
 // @ts-check
 // `npm run example`: starts a local `latchkey serve` on a fresh embedded database in a
 // temp dir (so its first start prints a development app key; its embedded runtime
-// hosts the demo models), then the example app with that key. Ctrl-C stops both and
-// removes the data dir.
+// hosts the demo models), then the example app with that key. Ctrl-C or SIGTERM stops
+// both and removes the data dir (`npm run example` execs this file, so npm's SIGTERM
+// reaches it; if whatever started it goes away anyway, it stops too).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ Example app: ${app.url}
 
 Open ${app.url}/realtime, sign in with any name, press Connect: your camera goes to
 the echo model (hosted in that Latchkey process) and comes back beside it.
-${app.url} shows the session token the page gets. Ctrl-C stops both.
+${app.url} shows the session token the page gets. Ctrl-C (or SIGTERM) stops both.
 `);
 
 let stopping = false;
@@ -84,6 +85,11 @@ const stop = async () => {
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+// Orphaned (the npm or shell that started us was killed without passing the signal on).
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop();
+}, 1000).unref();
 child.once('exit', (code) => {
   if (stopping) return;
   console.error(`latchkey serve exited (${code}); stopping the example`);

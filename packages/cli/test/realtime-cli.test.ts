@@ -243,3 +243,33 @@ describe.skipIf(SKIP_BROWSER)('realtime with the real binaries, in Chromium', ()
     });
   });
 });
+
+describe('media settings on the command line', () => {
+  it('serve and runtime refuse a bad value at start-up, naming the variable, exit 2', () => {
+    const runtime = run(
+      ['runtime', '--server', 'http://127.0.0.1:9', '--rtc-ports', '50100-50000'],
+      {
+        LATCHKEY_RUNTIME_KEY: 'rt_not_used_before_the_check',
+      },
+    );
+    expect(runtime.code).toBe(2);
+    expect(runtime.stderr).toMatch(/CONFIG: LATCHKEY_RTC_PORTS: must be a UDP port range/);
+    const dir = tempDir();
+    try {
+      const served = run(['serve', '--port', '0', '--data-dir', dir, '--ice-announce', 'nat-box']);
+      expect(served.code).toBe(2);
+      expect(served.stderr).toMatch(/LATCHKEY_ICE_ANNOUNCED_ADDRESS: must be IP addresses/);
+      const turn = run(['runtime', '--server', 'http://127.0.0.1:9'], {
+        LATCHKEY_RUNTIME_KEY: 'rt_not_used_before_the_check',
+        LATCHKEY_TURN_URLS: 'turn:127.0.0.1:3478',
+        LATCHKEY_TURN_SECRET: 'a-secret-that-must-not-be-printed',
+        LATCHKEY_ICE_HOST_ADDRESSES: 'not-an-ip',
+      });
+      expect(turn.code).toBe(2);
+      expect(turn.stderr).toMatch(/LATCHKEY_ICE_HOST_ADDRESSES/);
+      expect(turn.stderr + turn.stdout).not.toContain('a-secret-that-must-not-be-printed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -79,6 +79,14 @@ export const ERROR_CODES = {
     status: 409,
     fix: 'The job failed (its error says why); submit a new one.',
   },
+  MEDIA_CONNECT_FAILED: {
+    status: 502,
+    fix: "Is the runtime's address reachable from the browser? The operator sets LATCHKEY_ICE_HOST_ADDRESSES (or LATCHKEY_ICE_ANNOUNCED_ADDRESS behind 1:1 NAT) to an address browsers reach, with its UDP ports (LATCHKEY_RTC_PORTS) open, or gives browsers a TURN server (LATCHKEY_TURN_URLS and LATCHKEY_TURN_SECRET).",
+  },
+  MEDIA_PORTS_EXHAUSTED: {
+    status: 503,
+    fix: 'The runtime has no free UDP port for media in LATCHKEY_RTC_PORTS; retry shortly, widen the range, or add runtimes.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',

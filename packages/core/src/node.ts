@@ -11,5 +11,7 @@ export {
   importPublicJwk,
   toPublicJwk,
 } from './signing-key.js';
+export type { TurnConfig } from './turn-credentials.js';
+export { turnCredentials } from './turn-credentials.js';
 export type { TokenVerifier, VerifierOptions, VerifyResult } from './verify-token.js';
 export { createVerifier, MAX_TOKEN_LENGTH } from './verify-token.js';

@@ -1,3 +1,5 @@
+export type { IceNetworkOptions } from './ice-network.js';
+export { defaultHostAddresses } from './ice-network.js';
 export type { Logger } from './logger.js';
 export type {
   BatchModel,

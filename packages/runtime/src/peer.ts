@@ -1,7 +1,7 @@
-// The werift peer connection a session's transport runs on, set up the way that works
-// with Chromium on loopback (see notes/webrtc-on-loopback.md): no STUN, host
-// candidates on the configured addresses, VP8 only with NACK/PLI/REMB feedback, the
-// SDES mid header extension only (transport-cc keeps Chromium's bandwidth at 300 kbps).
+// The werift peer connection a session's transport runs on: no STUN, host candidates
+// on the runtime's addresses (every interface by default, see ice-network.ts), VP8 only
+// with NACK/PLI/REMB feedback, the SDES mid header extension only (transport-cc keeps
+// Chromium's bandwidth at 300 kbps).
 import { isIP } from 'node:net';
 import type { MediaKind } from '@latchkey/core';
 import {
@@ -11,11 +11,10 @@ import {
   type RTCRtpTransceiver,
   useSdesMid,
 } from 'werift';
+import type { PeerNetwork } from './ice-network.js';
 
 /** Largest SDP offer accepted, in bytes. */
 export const MAX_SDP_BYTES = 16 * 1024;
-
-const isLoopback = (host: string) => host === '::1' || host.startsWith('127.');
 
 /** Why an SDP offer cannot be used, or undefined when it looks like a browser's offer. */
 export function offerProblem(sdp: unknown): string | undefined {
@@ -35,33 +34,27 @@ export function offerProblem(sdp: unknown): string | undefined {
   return undefined;
 }
 
-/** Checks and normalises host addresses to offer as ICE candidates (a TypeError if one is not an IP). */
-export function checkHostAddresses(addresses: readonly string[]): string[] {
-  if (!Array.isArray(addresses) || addresses.length === 0)
-    throw new TypeError('hostAddresses must list at least one IP address');
-  for (const a of addresses)
-    if (typeof a !== 'string' || isIP(a) === 0)
-      throw new TypeError(`hostAddresses: ${JSON.stringify(a)} is not an IP address`);
-  return [...new Set(addresses)];
-}
-
-/** A peer connection for one transport of one session. */
-export function createPeer(hostAddresses: readonly string[]): RTCPeerConnection {
-  const allowed = new Set(hostAddresses);
-  const loopbackOnly = hostAddresses.every(isLoopback);
-  const v4 = hostAddresses.filter((a) => isIP(a) === 4);
-  const v6 = hostAddresses.filter((a) => isIP(a) === 6);
+/**
+ * A peer connection for one transport of one session. werift gathers one host
+ * candidate per address family (the family's first address), on one UDP socket bound
+ * to every interface unless the network names an address to bind; `answerOffer` offers
+ * the family's other addresses on the same port. Every candidate pair is allowed, and
+ * a browser's checks from an address it did not signal (an mDNS-hidden host candidate,
+ * a NAT's mapping) are answered: they become peer-reflexive candidates.
+ */
+export function createPeer(network: PeerNetwork): RTCPeerConnection {
+  const firsts = [
+    network.addresses.find((a) => isIP(a) === 4),
+    network.addresses.find((a) => isIP(a) === 6),
+  ].filter((a): a is string => a !== undefined);
   return new RTCPeerConnection({
-    iceServers: [],
-    iceAdditionalHostAddresses: [...hostAddresses],
-    // Bind to the one address when there is one; otherwise listen on all and filter pairs.
-    iceInterfaceAddresses: hostAddresses.length === 1 ? { udp4: v4[0], udp6: v6[0] } : undefined,
-    iceUseIpv4: v4.length > 0,
-    iceUseIpv6: v6.length > 0,
-    iceFilterCandidatePair: (pair) =>
-      allowed.has(pair.localCandidate.host) &&
-      (!loopbackOnly || isLoopback(pair.remoteCandidate.host)),
-    iceFilterStunResponse: loopbackOnly ? (_message, address) => isLoopback(address[0]) : undefined,
+    iceServers: network.iceServers,
+    // Only the addresses given: werift's own interface scan is off (both families false).
+    iceAdditionalHostAddresses: firsts,
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceInterfaceAddresses: Object.keys(network.bind).length > 0 ? network.bind : undefined,
+    icePortRange: network.portRange,
     codecs: {
       video: [
         new RTCRtpCodecParameters({
@@ -131,6 +124,43 @@ export function dtlsServerAnswer(offer: string, answer: string): RTCSessionDescr
 }
 
 /**
+ * The offer without candidates whose address is an mDNS name (`….local`): werift would
+ * resolve them with multicast queries on the LAN. Not needed: the browser's checks
+ * from that address arrive anyway and are answered as peer-reflexive.
+ */
+export function withoutMdnsCandidates(sdp: string): string {
+  return sdp.replace(/^a=candidate:\S+ \d+ \S+ \d+ \S+\.local \d+ [^\r\n]*\r?\n/gim, '');
+}
+
+/**
+ * The answer with every address of `addresses` offered: werift's one host candidate per
+ * family is copied for the family's other addresses, with the same (wildcard-bound)
+ * port and a slightly lower priority each.
+ */
+export function offerAllAddresses(answer: string, addresses: readonly string[]): string {
+  return answer.replace(
+    /^a=candidate:(\S+) (\d+) udp (\d+) (\S+) (\d+) typ host([^\r\n]*)(\r?\n)/gim,
+    (line, foundation: string, component, priority, ip: string, port, rest, eol) => {
+      const family = isIP(ip);
+      const others = addresses.filter((a) => a !== ip && isIP(a) === family);
+      return (
+        line +
+        others
+          .map(
+            (a, i) =>
+              `a=candidate:${`${i + 1}${foundation}`.slice(0, 32)} ${component} udp ${Number(priority) - (i + 1) * 256} ${a} ${port} typ host${rest}${eol}`,
+          )
+          .join('')
+      );
+    },
+  );
+}
+
+/** Host candidates in an SDP. */
+export const hostCandidateCount = (sdp: string) =>
+  (sdp.match(/^a=candidate:.* typ host/gm) ?? []).length;
+
+/**
  * Applies the browser's offer and answers it once host candidates are gathered
  * (non-trickle: the answer carries them), or after `gatherTimeoutMs` with what there is.
  * `prepare` runs between the two, to set transceiver directions. Throws on a bad offer.
@@ -140,8 +170,9 @@ export async function answerOffer(
   sdp: string,
   prepare: (transceivers: RTCRtpTransceiver[]) => void,
   gatherTimeoutMs: number,
+  addresses: readonly string[],
 ): Promise<string> {
-  await pc.setRemoteDescription({ type: 'offer', sdp });
+  await pc.setRemoteDescription({ type: 'offer', sdp: withoutMdnsCandidates(sdp) });
   for (const transport of pc.dtlsTransports) skipFinishedSequence(transport);
   prepare(pc.getTransceivers());
   await pc.setLocalDescription(dtlsServerAnswer(sdp, (await pc.createAnswer()).sdp));
@@ -160,5 +191,5 @@ export async function answerOffer(
   }
   const answer = pc.localDescription?.sdp;
   if (!answer) throw new Error('no local description after createAnswer');
-  return answer;
+  return offerAllAddresses(answer, addresses);
 }

@@ -9,6 +9,7 @@ import { createVerifier, type TokenVerifier } from '@latchkey/core/node';
 import { z } from 'zod';
 import { type CoordinatorAnswer, coordinatorClient } from './coordinator-client.js';
 import { EventForwarder } from './event-forwarder.js';
+import type { IceNetworkOptions } from './ice-network.js';
 import { errorDetail, type Logger, silentLogger } from './logger.js';
 import type { Model } from './model.js';
 import { toNodeListener } from './node-listener.js';
@@ -16,7 +17,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { createRuntimeHandler } from './runtime-handler.js';
 import type { RuntimeCapacity } from './runtime-host.js';
 
-export interface RuntimeAgentOptions {
+export interface RuntimeAgentOptions extends IceNetworkOptions {
   /** The coordinator (`latchkey serve`) to register with. */
   serverUrl: string;
   /** The runtime credential (`rt_…`) from `latchkey admin runtime create`. */
@@ -29,8 +30,6 @@ export interface RuntimeAgentOptions {
   advertiseUrl?: string;
   models?: Model[];
   capacity?: Partial<RuntimeCapacity>;
-  /** ICE host addresses offered to browsers. Default ['127.0.0.1']. */
-  hostAddresses?: string[];
   log?: Logger;
   /** Heartbeat period. Default what the coordinator asks for, else 2 s. */
   heartbeatMs?: number;
@@ -97,6 +96,9 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
     models: options.models,
     capacity: options.capacity,
     hostAddresses: options.hostAddresses,
+    announcedAddresses: options.announcedAddresses,
+    rtcPorts: options.rtcPorts,
+    turn: options.turn,
     log,
     verifyToken: (token) =>
       verifier

@@ -3,11 +3,11 @@ import { type CloseReason, isCloseReason, type ModelInfo } from '@latchkey/core'
 import type { TokenVerifier } from '@latchkey/core/node';
 import { z } from 'zod';
 import { checkGrant, verifyCaller } from './grant-check.js';
+import { IceNetwork, type IceNetworkOptions } from './ice-network.js';
 import { JobRunner } from './job-runner.js';
 import { errorDetail, type Logger, silentLogger } from './logger.js';
 import type { Model, RealtimeModel } from './model.js';
 import { defaultModels } from './models/default-models.js';
-import { checkHostAddresses } from './peer.js';
 import type {
   HostResult,
   OpenSessionRequest,
@@ -18,15 +18,13 @@ import type {
 import { Session } from './session.js';
 import { zodMessage } from './zod-message.js';
 
-export interface RuntimeOptions {
+export interface RuntimeOptions extends IceNetworkOptions {
   /** The models to serve. Default `defaultModels()` (echo and render). */
   models?: Model[];
   /** Verifies session tokens (`createVerifier` from `@latchkey/core/node`). */
   verifyToken: TokenVerifier;
   /** Default `{ sessions: 32, jobs: 2 }`. */
   capacity?: Partial<RuntimeCapacity>;
-  /** Addresses offered as ICE host candidates. Default `['127.0.0.1']`. */
-  hostAddresses?: string[];
   /** How long a session whose transport dropped waits for a reconnect. Default 10 s. */
   reconnectGraceMs?: number;
   /** How long a session may go without a connected transport after it opens. Default 30 s. */
@@ -103,7 +101,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     sessions: options.capacity?.sessions ?? 32,
     jobs: options.capacity?.jobs ?? 2,
   };
-  const hostAddresses = checkHostAddresses(options.hostAddresses ?? ['127.0.0.1']);
+  const network = new IceNetwork({
+    hostAddresses: options.hostAddresses,
+    announcedAddresses: options.announcedAddresses,
+    rtcPorts: options.rtcPorts,
+    turn: options.turn,
+  });
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
   const verify = options.verifyToken;
@@ -123,7 +126,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   };
   const settings = {
-    hostAddresses,
+    network,
     reconnectGraceMs: options.reconnectGraceMs ?? 10_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
     gatherTimeoutMs: options.gatherTimeoutMs ?? 5_000,

@@ -4,14 +4,15 @@
 import type { CloseReason, SessionGrant, SessionState } from '@latchkey/core';
 import { parseRuntimeMessage } from '@latchkey/core';
 import { answerCommand, encodeMessage, readCommand } from './commands.js';
+import type { IceNetwork } from './ice-network.js';
 import { errorDetail, type Logger } from './logger.js';
 import type { RealtimeModel, SessionContext } from './model.js';
 import { offerProblem } from './peer.js';
 import type { HostResult, RuntimeEvent } from './runtime-host.js';
-import { Transport } from './transport.js';
+import { NoPortError, Transport } from './transport.js';
 
 export interface SessionSettings {
-  hostAddresses: readonly string[];
+  network: IceNetwork;
   reconnectGraceMs: number;
   connectTimeoutMs: number;
   gatherTimeoutMs: number;
@@ -96,9 +97,11 @@ export class Session {
     if (this.closing) return closedResult();
     let transport: Transport | undefined;
     let answer: string;
+    const lease = this.settings.network.lease(this.id, this.expiresAt);
+    if (!lease) return portsExhausted(this.settings.network);
     try {
       [transport, answer] = await Transport.answer(sdp, {
-        hostAddresses: this.settings.hostAddresses,
+        lease,
         tracks: this.model.tracks,
         gatherTimeoutMs: this.settings.gatherTimeoutMs,
         log: this.settings.log,
@@ -110,6 +113,10 @@ export class Session {
         },
       });
     } catch (error) {
+      if (error instanceof NoPortError) {
+        this.settings.log.warn('no UDP port for media', { sessionId: this.id });
+        return portsExhausted(this.settings.network);
+      }
       this.settings.log.debug('offer refused', { sessionId: this.id, error: errorDetail(error) });
       return { ok: false, code: 'INVALID_REQUEST', message: 'the SDP offer could not be applied' };
     }
@@ -256,6 +263,15 @@ export class Session {
     this.timers.delete(name);
   }
 }
+
+const portsExhausted = (network: IceNetwork): HostResult<never> => ({
+  ok: false,
+  code: 'MEDIA_PORTS_EXHAUSTED',
+  message:
+    network.portRange === undefined
+      ? 'the runtime could not bind a UDP port for media'
+      : `the runtime has no free UDP port for media in ${network.portRange.join('-')} (LATCHKEY_RTC_PORTS)`,
+});
 
 const closedResult = (): HostResult<never> => ({
   ok: false,

@@ -7,9 +7,10 @@ import type {
   RTCPeerConnection,
   RTCRtpTransceiver,
 } from 'werift';
+import type { PeerLease } from './ice-network.js';
 import { errorDetail, type Logger } from './logger.js';
 import type { MediaLink } from './model.js';
-import { answerOffer, createPeer, directionFor } from './peer.js';
+import { answerOffer, createPeer, directionFor, hostCandidateCount } from './peer.js';
 
 export interface TransportEvents {
   /** Connected and the channel is open (again, after a transient disconnect). */
@@ -21,11 +22,20 @@ export interface TransportEvents {
 }
 
 export interface TransportOptions {
-  hostAddresses: readonly string[];
+  /** The addresses, ports and TURN server of this peer connection; released when it closes. */
+  lease: PeerLease;
   tracks: { input: readonly MediaKind[]; output: readonly MediaKind[] };
   gatherTimeoutMs: number;
   log: Logger;
   events: TransportEvents;
+}
+
+/** werift bound no UDP socket for media: the port range is used up (by other processes too). */
+export class NoPortError extends Error {
+  override name = 'NoPortError';
+  constructor() {
+    super('no UDP port could be bound for media');
+  }
 }
 
 const PSFB = 206;
@@ -44,12 +54,18 @@ export class Transport {
   private closed = false;
 
   private constructor(private readonly options: TransportOptions) {
-    this.pc = createPeer(options.hostAddresses);
+    this.pc = createPeer(options.lease.network);
   }
 
   /** Makes the peer connection and answers `sdp` with it. Throws (and cleans up) on a bad offer. */
   static async answer(sdp: string, options: TransportOptions): Promise<[Transport, string]> {
-    const t = new Transport(options);
+    let t: Transport;
+    try {
+      t = new Transport(options);
+    } catch (error) {
+      options.lease.release();
+      throw error;
+    }
     try {
       t.wire();
       const answer = await answerOffer(
@@ -59,7 +75,9 @@ export class Transport {
           for (const tr of transceivers) tr.setDirection(directionFor(tr.kind, options.tracks));
         },
         options.gatherTimeoutMs,
+        options.lease.network.addresses,
       );
+      if (hostCandidateCount(answer) === 0) throw new NoPortError();
       return [t, answer];
     } catch (error) {
       await t.close();
@@ -95,6 +113,7 @@ export class Transport {
       ch?.close();
     } catch {}
     await this.pc.close().catch(() => undefined);
+    this.options.lease.release();
   }
 
   private wire(): void {

@@ -35,7 +35,8 @@ describe('DTLS on the runtime side', () => {
       iceUseIpv6: false,
       iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === '127.0.0.1',
     });
-    const runtime = createPeer(['127.0.0.1']);
+    const network = { addresses: ['127.0.0.1'], bind: {}, portRange: undefined, iceServers: [] };
+    const runtime = createPeer(network);
     peers.push(browser, runtime);
     const channel = browser.createDataChannel('latchkey');
     await browser.setLocalDescription(await browser.createOffer());
@@ -43,7 +44,13 @@ describe('DTLS on the runtime side', () => {
       if (browser.iceGatheringState === 'complete') return r();
       browser.iceGatheringStateChange.subscribe((s) => s === 'complete' && r());
     });
-    const answer = await answerOffer(runtime, browser.localDescription?.sdp ?? '', () => {}, 3000);
+    const answer = await answerOffer(
+      runtime,
+      browser.localDescription?.sdp ?? '',
+      () => {},
+      3000,
+      network.addresses,
+    );
     expect(answer).toMatch(/^a=setup:passive\r?$/m);
     await browser.setRemoteDescription({ type: 'answer', sdp: answer });
     await Promise.all([connected(browser), connected(runtime)]);

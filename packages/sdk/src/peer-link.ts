@@ -33,10 +33,11 @@ export type PeerConnectionConstructor = new (configuration?: RTCConfiguration) =
 export function openPeerLink(
   Peer: PeerConnectionConstructor,
   iceServers: IceServer[],
+  iceTransportPolicy: RTCIceTransportPolicy | undefined,
   localStream: MediaStream | undefined,
   on: PeerLinkEvents,
 ): PeerLink {
-  const pc = new Peer({ iceServers });
+  const pc = new Peer(iceTransportPolicy ? { iceServers, iceTransportPolicy } : { iceServers });
   let closed = false;
   const live =
     <A extends unknown[]>(fn: (...args: A) => void) =>

@@ -29,6 +29,17 @@ export interface ConnectOptions {
   iceGatheringTimeoutMs?: number | undefined;
   /** The longest wait from the answer to the model's `ready` (default 30 000 ms); then `TIMEOUT`. */
   readyTimeoutMs?: number | undefined;
+  /**
+   * The longest wait from the answer to a connected media transport (ICE and DTLS done),
+   * default 10 000 ms; then the session ends with `MEDIA_CONNECT_FAILED` (also at once
+   * when ICE fails sooner), and is closed on the platform.
+   */
+  mediaConnectTimeoutMs?: number | undefined;
+  /**
+   * `'relay'` sends media only through the TURN server the platform hands out (when the
+   * operator configured one), never directly; default `'all'`.
+   */
+  iceTransportPolicy?: 'all' | 'relay' | undefined;
   /** Attempts to bring a dropped transport back before the session ends (default 3; 0 turns it off). */
   maxReconnectAttempts?: number | undefined;
 }
@@ -65,11 +76,14 @@ const CONNECT_OPTIONS = [
   'RTCPeerConnection',
   'iceGatheringTimeoutMs',
   'readyTimeoutMs',
+  'mediaConnectTimeoutMs',
+  'iceTransportPolicy',
   'maxReconnectAttempts',
 ] as const;
 
 export const DEFAULT_GATHERING_TIMEOUT_MS = 3_000;
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+export const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RECONNECT_ATTEMPTS = 3;
 
 type Listener<T> = ((value: T) => void) | undefined;
@@ -105,13 +119,25 @@ export function createRealtime(ctx: ClientContext): RealtimeApi {
             ? 'this runtime has no RTCPeerConnection: realtime sessions run in a browser, or pass a WebRTC polyfill as the RTCPeerConnection option'
             : 'RTCPeerConnection must be a class (constructor)',
         );
-      const number = (name: 'iceGatheringTimeoutMs' | 'readyTimeoutMs', fallback: number) =>
+      const number = (
+        name: 'iceGatheringTimeoutMs' | 'readyTimeoutMs' | 'mediaConnectTimeoutMs',
+        fallback: number,
+      ) =>
         o[name] === undefined ? fallback : checkNumber(where, name, o[name], 1, 600_000, false);
+      const iceTransportPolicy = o.iceTransportPolicy as RTCIceTransportPolicy | undefined;
+      if (
+        iceTransportPolicy !== undefined &&
+        iceTransportPolicy !== 'all' &&
+        iceTransportPolicy !== 'relay'
+      )
+        fail(where, "iceTransportPolicy must be 'all' or 'relay'");
       const settings = {
         Peer,
         localStream,
         gatheringTimeoutMs: number('iceGatheringTimeoutMs', DEFAULT_GATHERING_TIMEOUT_MS),
         readyTimeoutMs: number('readyTimeoutMs', DEFAULT_READY_TIMEOUT_MS),
+        mediaTimeoutMs: number('mediaConnectTimeoutMs', DEFAULT_MEDIA_CONNECT_TIMEOUT_MS),
+        iceTransportPolicy,
         maxReconnectAttempts:
           o.maxReconnectAttempts === undefined
             ? DEFAULT_RECONNECT_ATTEMPTS

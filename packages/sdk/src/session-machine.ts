@@ -21,6 +21,9 @@ export interface SessionSettings {
   localStream: MediaStream | undefined;
   gatheringTimeoutMs: number;
   readyTimeoutMs: number;
+  /** Bound on ICE and DTLS completing after the answer; then MEDIA_CONNECT_FAILED. */
+  mediaTimeoutMs: number;
+  iceTransportPolicy: RTCIceTransportPolicy | undefined;
   maxReconnectAttempts: number;
 }
 
@@ -35,6 +38,16 @@ const closedError = (reason: CloseReason) =>
 
 const dropError = (what: string) =>
   new LatchkeyError('NETWORK_ERROR', explain('NETWORK_ERROR', what));
+
+/** The media never flowed: no candidate pair succeeded (or DTLS did not finish). */
+const mediaError = (what: string) =>
+  new LatchkeyError(
+    'MEDIA_CONNECT_FAILED',
+    explain(
+      'MEDIA_CONNECT_FAILED',
+      `${what}: no ICE candidate pair between this browser and the model's runtime succeeded`,
+    ),
+  );
 
 /** @internal The session's state machine; `connect()` builds it and calls `start()`. */
 export class Session implements RealtimeSession {
@@ -53,6 +66,8 @@ export class Session implements RealtimeSession {
   #remote: MediaStream | null = null;
   #link: PeerLink | undefined;
   #readyLink: PeerLink | undefined;
+  /** Links whose peer connection reached `connected` (ICE and DTLS done) at least once. */
+  readonly #connected = new WeakSet<PeerLink>();
   #waiter: { link: PeerLink; resolve(): void; reject(error: Error): void } | undefined;
   #dropTimer: ReturnType<typeof setTimeout> | undefined;
   #closedBy: 'server' | 'client' | undefined;
@@ -175,10 +190,22 @@ export class Session implements RealtimeSession {
     this.#alive(link);
     if (first) this.#setStatus('waiting');
     if (this.#readyLink === link) return;
+    const mediaTimeoutMs = this.#settings.mediaTimeoutMs;
     await new Promise<void>((resolve, reject) => {
+      const settle = (fn: () => void) => () => {
+        clearTimeout(timer);
+        clearTimeout(mediaTimer);
+        if (this.#waiter === waiter) this.#waiter = undefined;
+        fn();
+      };
+      const waiter = {
+        link,
+        resolve: settle(resolve),
+        reject: (error: Error) => settle(() => reject(error))(),
+      };
       const timer = setTimeout(
         () =>
-          reject(
+          waiter.reject(
             new LatchkeyError(
               'TIMEOUT',
               explain('TIMEOUT', `the model did not become ready within ${readyTimeoutMs} ms`),
@@ -186,16 +213,14 @@ export class Session implements RealtimeSession {
           ),
         readyTimeoutMs,
       );
-      const settle = (fn: () => void) => () => {
-        clearTimeout(timer);
-        this.#waiter = undefined;
-        fn();
-      };
-      this.#waiter = {
-        link,
-        resolve: settle(resolve),
-        reject: (error) => settle(() => reject(error))(),
-      };
+      // ICE and DTLS get their own, shorter bound: no path at all is a different failure.
+      const mediaTimer = setTimeout(() => {
+        if (!this.#connected.has(link))
+          waiter.reject(
+            mediaError(`The media connection did not come up within ${mediaTimeoutMs} ms`),
+          );
+      }, mediaTimeoutMs);
+      this.#waiter = waiter;
     });
   }
 
@@ -204,6 +229,7 @@ export class Session implements RealtimeSession {
     const link: PeerLink = openPeerLink(
       this.#settings.Peer,
       this.#iceServers,
+      this.#settings.iceTransportPolicy,
       this.#settings.localStream,
       {
         remoteStream: (stream) => {
@@ -215,6 +241,7 @@ export class Session implements RealtimeSession {
         connectionState: (state) => {
           if (link !== this.#link) return;
           if (state === 'connected') {
+            this.#connected.add(link);
             clearTimeout(this.#dropTimer);
             this.#dropTimer = undefined;
           } else if (state === 'failed') {
@@ -262,7 +289,7 @@ export class Session implements RealtimeSession {
     clearTimeout(this.#dropTimer);
     this.#dropTimer = undefined;
     if (this.#waiter?.link === link) {
-      this.#waiter.reject(dropError(what));
+      this.#waiter.reject(this.#connected.has(link) ? dropError(what) : mediaError('ICE failed'));
       return;
     }
     if (this.#status === 'ready') void this.#reconnect(what);

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { IN_CI, listen } from './helpers.js';
 
@@ -106,4 +106,95 @@ export const COUNT_MEDIA = `(() => {
     });
     return frames;
   };
+  // The selected candidate pair of the newest peer connection: how the media travels.
+  window.selectedPair = async () => {
+    const pc = window.__pcs.at(-1);
+    if (!pc) return null;
+    const stats = await pc.getStats();
+    let pair;
+    stats.forEach((r) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) pair = stats.get(r.selectedCandidatePairId);
+    });
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    return {
+      state: pair.state,
+      bytesReceived: pair.bytesReceived,
+      local: { type: local?.candidateType, address: local?.address },
+      remote: { type: remote?.candidateType, address: remote?.address, port: remote?.port },
+    };
+  };
 })();`;
+
+/**
+ * An init script that rewrites the SDP the page's peer connections hand out as their
+ * local description (what the SDK sends as its offer) with `transform`, JavaScript
+ * source of an `(sdp) => sdp` function. Add it before COUNT_MEDIA: it patches the
+ * browser's own prototype.
+ */
+const rewriteOffer = (transform: string) => `(() => {
+  const get = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription').get;
+  const transform = ${transform};
+  Object.defineProperty(RTCPeerConnection.prototype, 'localDescription', {
+    get() {
+      const d = get.call(this);
+      return d && { type: d.type, sdp: transform(d.sdp) };
+    },
+  });
+})();`;
+
+/**
+ * A page as a browser behind a NAT looks to the runtime: its offer carries no candidate
+ * the runtime can reach (here, none at all), so only checks the browser starts can
+ * find a path.
+ */
+export const BEHIND_NAT = rewriteOffer(`(sdp) => sdp.replace(/^a=candidate:.*\\r\\n/gm, '')`);
+
+/**
+ * A page whose host candidates are hidden behind mDNS names, as Chromium and Safari
+ * signal them to sites without camera permission: `<uuid>.local` instead of the address.
+ */
+export const MDNS_HIDDEN = rewriteOffer(`(sdp) =>
+  sdp.replace(/^a=candidate:.*$/gm, (line) => {
+    const f = line.split(' ');
+    if (f[7] === 'host') f[4] = crypto.randomUUID() + '.local';
+    return f.join(' ');
+  })`);
+
+/**
+ * Settings of a runtime that browsers cannot reach: it binds 127.0.0.1 only and
+ * announces 127.0.0.2, where nothing listens (an address that stays on this machine).
+ * With a page BEHIND_NAT, no candidate pair can succeed.
+ */
+export const UNREACHABLE_RUNTIME = {
+  LATCHKEY_ICE_HOST_ADDRESSES: '127.0.0.1',
+  LATCHKEY_ICE_ANNOUNCED_ADDRESS: '127.0.0.2',
+};
+
+/**
+ * Video keeps arriving on the page's newest peer connection (COUNT_MEDIA): frames are
+ * decoded, and then more. Waits on the page's own counter; no sleeps.
+ */
+export async function videoFlows(page: Page): Promise<void> {
+  type Counting = { framesDecoded(): Promise<number> };
+  await page.waitForFunction(
+    async () => (await (window as unknown as Counting).framesDecoded()) > 0,
+    undefined,
+    { timeout: 15_000, polling: 100 },
+  );
+  const first = await page.evaluate(() => (window as unknown as Counting).framesDecoded());
+  await page.waitForFunction(
+    async (n) => (await (window as unknown as Counting).framesDecoded()) > n,
+    first,
+    { timeout: 15_000, polling: 100 },
+  );
+}
+
+/** What `window.selectedPair()` answers (from the page's `getStats()`). */
+export interface SelectedPair {
+  state: string;
+  bytesReceived: number;
+  local: { type: string; address: string };
+  remote: { type: string; address: string; port: number };
+}

@@ -4,9 +4,15 @@
 // a batch job runs through the backend's proxy, and disconnecting closes the session
 // on the platform.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startExample } from '../../../examples/web-app/src/app.js';
-import { launchChromium, requireChromium, SKIP_BROWSER } from './browser-page.js';
+import {
+  BEHIND_NAT,
+  launchChromium,
+  requireChromium,
+  SKIP_BROWSER,
+  UNREACHABLE_RUNTIME,
+} from './browser-page.js';
 import { type Latchkey, startLatchkey } from './helpers.js';
 
 describe.skipIf(SKIP_BROWSER)('the example realtime page, in Chromium', () => {
@@ -170,5 +176,46 @@ describe.skipIf(SKIP_BROWSER)('the example realtime page, in Chromium', () => {
   it('the page never received the key, and threw nothing', () => {
     for (const body of bodies) expect(body).not.toContain(lk.key);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(SKIP_BROWSER)('the example realtime page when media cannot flow', () => {
+  let lk: Latchkey;
+  let app: Awaited<ReturnType<typeof startExample>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireChromium();
+    lk = await startLatchkey(UNREACHABLE_RUNTIME);
+    app = await startExample({ apiKey: lk.key, platformUrl: lk.url, port: 0 });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await lk?.close();
+  });
+
+  it('shows MEDIA_CONNECT_FAILED with the cause and the fix, and the session is closed on the platform', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(BEHIND_NAT);
+    await page.goto(`${app.url}/realtime`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#name', 'Ada Lovelace');
+    await Promise.all([page.waitForURL(`${app.url}/realtime`), page.click('#signin-form button')]);
+    await page.waitForSelector('#signed-in');
+    await page.click('#connect');
+    await page.waitForSelector('#error[data-code="MEDIA_CONNECT_FAILED"]', { timeout: 30_000 });
+    const text = await page.textContent('#error');
+    expect(text).toMatch(/^MEDIA_CONNECT_FAILED: .*no ICE candidate pair .* succeeded/);
+    expect(text).toContain('LATCHKEY_ICE_HOST_ADDRESSES');
+    expect(text).toContain('LATCHKEY_TURN_URLS');
+    expect(await page.getAttribute('#status', 'data-status')).toBe('disconnected');
+    await vi.waitFor(async () => {
+      const listed = await lk.admin.listSessions({ org: lk.orgId });
+      if (!listed.ok) throw new Error(listed.message);
+      expect(listed.value).toMatchObject([{ state: 'closed', closeReason: 'client_closed' }]);
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   pageServer,
   requireChromium,
   SKIP_BROWSER,
+  videoFlows,
 } from './browser-page.js';
 import { type Latchkey, startLatchkey } from './helpers.js';
 
@@ -109,15 +110,11 @@ describe.skipIf(SKIP_BROWSER)('client.realtime in Chromium, against the real ser
     expect(result.commands).toEqual(expect.arrayContaining(['set_prompt', 'ping']));
     expect((await sessionInfo(result.sessionId)).state).toBe('active');
 
-    const frames = () => page.evaluate(() => (window as unknown as PageWindow).framesDecoded());
+    await videoFlows(page);
+    // The <video> knows the size once it has loaded the stream's metadata.
     await page.waitForFunction(
-      async () => (await (window as unknown as PageWindow).framesDecoded()) > 0,
-      undefined,
-      { timeout: 10_000, polling: 100 },
+      () => (document.getElementById('remote') as HTMLVideoElement).videoWidth > 0,
     );
-    const first = await frames();
-    await page.waitForTimeout(1000);
-    expect(await frames()).toBeGreaterThan(first);
     const size = await page.evaluate(() => {
       const v = document.getElementById('remote') as HTMLVideoElement;
       return [v.videoWidth, v.videoHeight];
@@ -260,15 +257,7 @@ describe.skipIf(SKIP_BROWSER)('client.realtime in Chromium, against the real ser
       pong: { pong: true },
     });
     expect((await sessionInfo(result.sessionId)).state).toBe('active');
-    const frames = () => page.evaluate(() => (window as unknown as PageWindow).framesDecoded());
-    await page.waitForFunction(
-      async () => (await (window as unknown as PageWindow).framesDecoded()) > 0,
-      undefined,
-      { timeout: 10_000, polling: 100 },
-    );
-    const first = await frames();
-    await page.waitForTimeout(500);
-    expect(await frames()).toBeGreaterThan(first);
+    await videoFlows(page);
     await page.evaluate(() => (window as unknown as PageWindow).session.disconnect());
     expect(await sessionInfo(result.sessionId)).toMatchObject({ closeReason: 'client_closed' });
   });

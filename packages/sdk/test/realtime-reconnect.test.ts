@@ -21,7 +21,9 @@ let closed: string[];
 let errors: LatchkeyError[];
 let streams: string[];
 
-async function open(options: { maxReconnectAttempts?: number } = {}) {
+async function open(
+  options: { maxReconnectAttempts?: number; mediaConnectTimeoutMs?: number } = {},
+) {
   resolved = [];
   const client = createClient({
     token: () => {
@@ -153,6 +155,18 @@ describe('a dropped transport', () => {
     expect(closed).toEqual(['transport_lost']);
     await until(() => platform.sessions.get(session.sessionId)?.state === 'closed');
     expect(log.filter((l) => l === 'POST /v1/sessions/{id}/offer')).toHaveLength(3);
+  });
+
+  it('ICE fails mid-session and the media does not come back: reconnecting, then MEDIA_CONNECT_FAILED', async () => {
+    await open({ maxReconnectAttempts: 1, mediaConnectTimeoutMs: 50 });
+    FakePeerConnection.autopilot.ready = false;
+    FakePeerConnection.last.setState('failed');
+    expect(session.status).toBe('reconnecting');
+    await until(() => session.status === 'disconnected');
+    expect(errors.map((e) => e.code)).toEqual(['MEDIA_CONNECT_FAILED']);
+    expect(statuses).toEqual(['connecting', 'waiting', 'ready', 'reconnecting', 'disconnected']);
+    expect(closed).toEqual(['transport_lost']);
+    await until(() => platform.sessions.get(session.sessionId)?.state === 'closed');
   });
 
   it('a refusal that will not change (the session is not found) ends it at once', async () => {

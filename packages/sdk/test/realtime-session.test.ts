@@ -147,6 +147,52 @@ describe('connect', () => {
     expect(platform.sessions.get('ses_1')?.closeReason).toBe('client_closed');
   });
 
+  it('media that never connects: MEDIA_CONNECT_FAILED at its bound, naming the cause and the fix, and the session closed on the platform', async () => {
+    FakePeerConnection.autopilot.ready = false;
+    const { promise, statuses } = connect({ mediaConnectTimeoutMs: 50 });
+    const error = await rejection(promise);
+    expect(error.code).toBe('MEDIA_CONNECT_FAILED');
+    expect(error.message).toMatch(
+      /^The media connection did not come up within 50 ms: no ICE candidate pair between this browser and the model's runtime succeeded\. Is the runtime's address reachable from the browser\?/,
+    );
+    for (const fix of [
+      'LATCHKEY_ICE_HOST_ADDRESSES',
+      'LATCHKEY_ICE_ANNOUNCED_ADDRESS',
+      'LATCHKEY_TURN_URLS',
+    ])
+      expect(error.message).toContain(fix);
+    expect(error.status).toBe(502);
+    expect(statuses).toEqual(['connecting', 'waiting', 'disconnected']);
+    expect(FakePeerConnection.last.closed).toBe(true);
+    expect(platform.sessions.get('ses_1')?.closeReason).toBe('client_closed');
+  });
+
+  it('ICE failing before the media connected is MEDIA_CONNECT_FAILED at once, not after the bound', async () => {
+    FakePeerConnection.autopilot.ready = false;
+    const { promise } = connect();
+    await until(() => (FakePeerConnection.created[0]?.remoteDescription ?? null) !== null);
+    FakePeerConnection.last.setState('failed');
+    const error = await rejection(promise);
+    expect(error.code).toBe('MEDIA_CONNECT_FAILED');
+    expect(error.message).toMatch(/^ICE failed: no ICE candidate pair/);
+    expect(platform.sessions.get('ses_1')?.closeReason).toBe('client_closed');
+  });
+
+  it('the media bound ends once the transport connects: a slow model is TIMEOUT, not MEDIA_CONNECT_FAILED', async () => {
+    FakePeerConnection.autopilot.ready = false;
+    const { promise } = connect({ mediaConnectTimeoutMs: 20, readyTimeoutMs: 300 });
+    await until(() => (FakePeerConnection.created[0]?.remoteDescription ?? null) !== null);
+    FakePeerConnection.last.runtimeConnects({ ready: false });
+    const error = await rejection(promise);
+    expect(error.code).toBe('TIMEOUT');
+  });
+
+  it('iceTransportPolicy reaches the peer connection', async () => {
+    const session = await connect({ iceTransportPolicy: 'relay' }).promise;
+    expect(FakePeerConnection.last.configuration).toMatchObject({ iceTransportPolicy: 'relay' });
+    await session.disconnect();
+  });
+
   it('a refused offer rejects with its code and closes everything', async () => {
     platform.refusals.push({ route: 'POST offer', status: 503, code: 'MODEL_UNAVAILABLE' });
     const error = await rejection(connect().promise);
@@ -191,6 +237,11 @@ describe('connect', () => {
         /maxReconnectAttempts must be a whole number from 0 to 10/,
       ],
       [{ model: 'echo', readyTimeoutMs: 0 }, /readyTimeoutMs must be a number/],
+      [{ model: 'echo', mediaConnectTimeoutMs: -1 }, /mediaConnectTimeoutMs must be a number/],
+      [
+        { model: 'echo', iceTransportPolicy: 'turn' },
+        /iceTransportPolicy must be 'all' or 'relay'/,
+      ],
       [{ model: 'echo', RTCPeerConnection: {} }, /RTCPeerConnection must be a class/],
     ];
     for (const [options, message] of cases) {

@@ -1,8 +1,8 @@
 export type { AdminApi, AdminOutputs } from './admin/admin-api.js';
 export { adminApiVia, createAdminApi } from './admin/admin-api.js';
 export type { AdminInput, AdminOperation } from './admin/admin-schemas.js';
-export type { ServerConfig } from './config.js';
-export { ConfigError, loadConfig } from './config.js';
+export type { NetworkConfig, ServerConfig } from './config.js';
+export { ConfigError, loadConfig, loadNetworkConfig } from './config.js';
 export { adminSocketPath, lockHolder, tryLockDataDir } from './data-dir-lock.js';
 export type { OpenDatabase } from './db/open-database.js';
 export { openDatabase } from './db/open-database.js';

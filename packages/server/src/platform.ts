@@ -128,6 +128,7 @@ export async function createPlatform(
       issuer,
       audience: config.audience,
       iceServers: config.iceServers,
+      turn: config.turn,
     }),
     issuer: config.issuer ?? `http://${config.host}:${config.port}`,
     async close() {

@@ -85,6 +85,8 @@ async function attachEmbeddedRuntime(
   const { createRuntime, createRuntimeHandler } = await import('@latchkey/runtime');
   const runtime = createRuntime({
     hostAddresses: config.iceHostAddresses,
+    announcedAddresses: config.iceAnnouncedAddresses,
+    rtcPorts: config.rtcPorts,
     log: platform.log,
     ...options.runtime,
     verifyToken: platform.verifyToken,

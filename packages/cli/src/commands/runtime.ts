@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 const readStdin = () => readFileSync(0, 'utf8').trim();
 
 /** `latchkey runtime --server URL`: a model host in its own process. */
 export function registerRuntime(program: Command) {
-  program
-    .command('runtime')
+  addNetworkOptions(program.command('runtime'))
     .description(
       'host models in this process for a Latchkey server: it registers with a runtime credential (rt_…) and verifies every session token itself',
     )
@@ -20,10 +20,6 @@ export function registerRuntime(program: Command) {
     )
     .option('--sessions <n>', 'concurrent realtime sessions to take')
     .option('--jobs <n>', 'concurrent batch jobs to run')
-    .option(
-      '--ice-host <addresses>',
-      'ICE host addresses to offer browsers, comma-separated (default: 127.0.0.1)',
-    )
     .option('--credential-stdin', 'read the rt_ credential from stdin (else LATCHKEY_RUNTIME_KEY)')
     .action(
       async (o: {
@@ -34,6 +30,8 @@ export function registerRuntime(program: Command) {
         sessions?: string;
         jobs?: string;
         iceHost?: string;
+        iceAnnounce?: string;
+        rtcPorts?: string;
         credentialStdin?: boolean;
       }) => {
         const credential = o.credentialStdin ? readStdin() : process.env.LATCHKEY_RUNTIME_KEY;
@@ -56,7 +54,17 @@ export function registerRuntime(program: Command) {
         } catch {
           throw new CliError('USAGE', `--server: "${o.server}" is not a URL`, undefined, 2);
         }
-        const { createLogger } = await import('@latchkey/server');
+        const { ConfigError, createLogger, loadNetworkConfig } = await import('@latchkey/server');
+        let network: ReturnType<typeof loadNetworkConfig>;
+        try {
+          // The same variables as `serve`, the flags first; with LATCHKEY_TURN_URLS and
+          // LATCHKEY_TURN_SECRET the runtime also allocates relays on that TURN server.
+          network = loadNetworkConfig({ ...process.env, ...networkFlags(o) });
+        } catch (error) {
+          if (error instanceof ConfigError)
+            throw new CliError('CONFIG', error.message, undefined, 2);
+          throw error;
+        }
         const { startRuntimeAgent } = await import('@latchkey/runtime');
         const log = createLogger(
           (process.env.LATCHKEY_LOG as 'debug' | 'info' | 'warn' | 'error' | 'silent') ?? 'info',
@@ -75,7 +83,10 @@ export function registerRuntime(program: Command) {
               ...(sessions !== undefined ? { sessions } : {}),
               ...(jobs !== undefined ? { jobs } : {}),
             },
-            ...(o.iceHost ? { hostAddresses: o.iceHost.split(',') } : {}),
+            hostAddresses: network.iceHostAddresses,
+            announcedAddresses: network.iceAnnouncedAddresses,
+            rtcPorts: network.rtcPorts,
+            turn: network.turn,
             log,
           });
         } catch (error) {

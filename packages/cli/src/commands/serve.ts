@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
+import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
 export function registerServe(program: Command) {
-  program
-    .command('serve')
+  addNetworkOptions(program.command('serve'))
     .description(
       'run Latchkey: the HTTP API on an embedded database (or PostgreSQL with DATABASE_URL)',
     )
@@ -34,6 +34,9 @@ export function registerServe(program: Command) {
         dataDir?: string;
         databaseUrl?: string;
         registry?: string;
+        iceHost?: string;
+        iceAnnounce?: string;
+        rtcPorts?: string;
         runtime: boolean;
         bootstrap: boolean;
       }) => {
@@ -43,6 +46,7 @@ export function registerServe(program: Command) {
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
           ...(opts.registry !== undefined ? { LATCHKEY_REGISTRY: opts.registry } : {}),
           ...(opts.runtime === false ? { LATCHKEY_EMBEDDED_RUNTIME: 'false' } : {}),
+          ...networkFlags(opts),
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {

@@ -1,4 +1,5 @@
 import type { IceServer } from '@latchkey/core';
+import type { TurnConfig } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { createJobRunner } from '../jobs/job-runner.js';
@@ -37,6 +38,7 @@ export function createRealtime(deps: {
   issuer: () => string;
   audience: string;
   iceServers: IceServer[];
+  turn?: TurnConfig | undefined;
 }): Realtime {
   const directory = createRuntimeDirectory(deps);
   const sessions = createSessionService({ ...deps, directory });

@@ -1,4 +1,5 @@
 import { type CreatedSession, type IceServer, newId, type SessionInfo } from '@latchkey/core';
+import { type TurnConfig, turnCredentials } from '@latchkey/core/node';
 import type { RuntimeEvent } from '@latchkey/runtime';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -30,6 +31,8 @@ export interface SessionDeps {
   audience: string;
   directory: RuntimeDirectory;
   iceServers: IceServer[];
+  /** Mints each new session TURN credentials that expire with it. */
+  turn?: TurnConfig | undefined;
 }
 
 export interface SessionService {
@@ -206,7 +209,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
         expiresAt: new Date(row.expires_at).toISOString(),
       },
     });
-    return ok({ ...toSessionInfo(row), iceServers: deps.iceServers });
+    const iceServers = deps.turn
+      ? [...deps.iceServers, turnCredentials(deps.turn, row.id, row.expires_at)]
+      : deps.iceServers;
+    return ok({ ...toSessionInfo(row), iceServers });
   };
 
   return {
