@@ -31,7 +31,7 @@ import {
   percentile,
   summarize,
 } from './lib/proc-stats.mjs';
-import { cleanEnv, stopChild as stopChildProcess, waitExit } from './lib/processes.mjs';
+import { cleanEnv, stopChild as stopChildProcess } from './lib/processes.mjs';
 import { report } from './lib/sessions-report.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cleanEnv, stopChild as stopChildProcess, waitExit } from './lib/processes.mjs';
+import { cleanEnv, stopChild as stopChildProcess } from './lib/processes.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');

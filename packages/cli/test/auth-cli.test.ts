@@ -252,6 +252,7 @@ describe.skipIf(!hasBinary('script'))('on a terminal', () => {
       partnerKey,
     );
     expect(ok.code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no ANSI escape may reach a pipe
     expect(ok.stderr).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\x1b\[/);
   });
 });

@@ -131,7 +131,7 @@ function parseJson(text: unknown): Record<string, unknown> | undefined {
 /** A command from a client, or undefined when the text is not one. */
 export function parseClientMessage(text: unknown): ClientMessage | undefined {
   const m = parseJson(text);
-  if (!m || m.type !== 'command') return undefined;
+  if (m?.type !== 'command') return undefined;
   if (typeof m.id !== 'string' || m.id.length === 0 || m.id.length > 64) return undefined;
   if (typeof m.name !== 'string' || !NAME.test(m.name)) return undefined;
   return { type: 'command', id: m.id, name: m.name, data: m.data };

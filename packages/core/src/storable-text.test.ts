@@ -31,14 +31,14 @@ describe('storable text', () => {
 
   it('names the path of the first unstorable string or key in a JSON value', () => {
     expect(findUnstorableText({ a: 'ok', b: [1, 'x', { c: 'd\u0000' }] })).toBe('b.2.c');
-    expect(findUnstorableText({ ['k\ud800']: 1 })).toBe('k\uFFFD');
+    expect(findUnstorableText({ 'k\ud800': 1 })).toBe('k\uFFFD');
     expect(findUnstorableText('\u0000')).toBe('');
     expect(findUnstorableText({ a: ['ok', 2, null, true], b: { c: '😀' } })).toBeUndefined();
   });
 
   it('cleans a JSON value deeply, keys included', () => {
-    const cleaned = toStorableJson({ ['k\u0000']: ['v\ud800', 3, { x: 'y\u0000' }], n: null });
-    expect(cleaned).toEqual({ ['k\uFFFD']: ['v\uFFFD', 3, { x: 'y\uFFFD' }], n: null });
+    const cleaned = toStorableJson({ 'k\u0000': ['v\ud800', 3, { x: 'y\u0000' }], n: null });
+    expect(cleaned).toEqual({ 'k\uFFFD': ['v\uFFFD', 3, { x: 'y\uFFFD' }], n: null });
     expect(findUnstorableText(cleaned)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
 // data is checked with these where it enters (bodies, queries, credentials) and
 // cleaned where it becomes a record of what was asked (audit rows).
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is looked for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 

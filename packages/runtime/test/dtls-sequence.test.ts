@@ -55,8 +55,9 @@ describe('DTLS on the runtime side', () => {
     await browser.setRemoteDescription({ type: 'answer', sdp: answer });
     await Promise.all([connected(browser), connected(runtime)]);
     const [transport] = runtime.dtlsTransports;
-    expect(transport?.role).toBe('server');
-    const context = (transport?.dtls as unknown as { dtls: { recordSequenceNumber: number } }).dtls;
+    if (!transport) throw new Error('the runtime has no DTLS transport');
+    expect(transport.role).toBe('server');
+    const context = (transport.dtls as unknown as { dtls: { recordSequenceNumber: number } }).dtls;
     expect(context.recordSequenceNumber).toBeGreaterThanOrEqual(64);
     // And the channel works over it.
     const got = new Promise<string>((resolve) =>

@@ -9,6 +9,20 @@ import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chrom
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { recordEvents, token, verifyToken } from './helpers.js';
 
+/** What the test page (below) keeps on `window`. */
+type PageMessage = { type: string; id?: string; [field: string]: unknown };
+interface EchoPage {
+  log: {
+    messages: PageMessage[];
+    firstFrame?: number;
+    closed?: boolean;
+    sentAt: number;
+    lastAt: number;
+  };
+  framesDecoded(): Promise<number>;
+  command(name: string, data: unknown): Promise<string>;
+}
+
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === 'true';
 if (!HAVE_CHROMIUM && !IN_CI)
@@ -103,9 +117,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
 
   it('gets ready, and the camera comes back as video that keeps decoding', async () => {
     await page.waitForFunction(() =>
-      (window as any).log.messages.some((m: any) => m.type === 'ready'),
+      (window as unknown as EchoPage).log.messages.some((m: PageMessage) => m.type === 'ready'),
     );
-    const ready = await page.evaluate(() => (window as any).log.messages[0]);
+    const ready = await page.evaluate(() => (window as unknown as EchoPage).log.messages[0]);
     expect(ready).toEqual({
       type: 'ready',
       sessionId: SESSION,
@@ -114,16 +128,22 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
     });
     expect(events.events.map((e) => e.type)).toEqual(['session-waiting', 'session-active']);
 
-    await page.waitForFunction(() => (window as any).log.firstFrame !== undefined, undefined, {
-      timeout: 15_000,
-    });
-    const firstFrame = await page.evaluate(() => (window as any).log.firstFrame as number);
+    await page.waitForFunction(
+      () => (window as unknown as EchoPage).log.firstFrame !== undefined,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    const firstFrame = await page.evaluate(
+      () => (window as unknown as EchoPage).log.firstFrame as number,
+    );
     console.info(
       `[echo] first remote frame ${Math.round(firstFrame)} ms after page start (${Math.round(performance.now() - started)} ms since navigation began)`,
     );
-    const before = await page.evaluate(() => (window as any).framesDecoded());
+    const before = await page.evaluate(() => (window as unknown as EchoPage).framesDecoded());
     await page.waitForFunction(
-      async (n) => (await (window as any).framesDecoded()) >= n + 10,
+      async (n) => (await (window as unknown as EchoPage).framesDecoded()) >= n + 10,
       before,
       { timeout: 10_000, polling: 100 },
     );
@@ -131,18 +151,18 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
 
   it('answers set_prompt with a reply and a prompt message', async () => {
     const id = await page.evaluate(() =>
-      (window as any).command('set_prompt', { prompt: 'a red fox' }),
+      (window as unknown as EchoPage).command('set_prompt', { prompt: 'a red fox' }),
     );
     await page.waitForFunction(
-      (id) => (window as any).log.messages.some((m: any) => m.id === id),
+      (id) => (window as unknown as EchoPage).log.messages.some((m: PageMessage) => m.id === id),
       id,
       { polling: 20 },
     );
-    const messages = await page.evaluate(() => (window as any).log.messages);
+    const messages = await page.evaluate(() => (window as unknown as EchoPage).log.messages);
     // A reply takes milliseconds on loopback; a dropped SCTP packet costs a 1 s retransmit.
     // Timing is reported here and measured in bench/ (no timed assertions in tests).
     const roundTrip = await page.evaluate(
-      () => (window as any).log.lastAt - (window as any).log.sentAt,
+      () => (window as unknown as EchoPage).log.lastAt - (window as unknown as EchoPage).log.sentAt,
     );
     console.info(`[echo] set_prompt round trip ${Math.round(roundTrip)} ms`);
     expect(messages).toContainEqual({
@@ -160,10 +180,14 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
 
   it('closing the session tells the page why, then the page sees the peer go', async () => {
     await runtime.closeSession(SESSION, 'client_closed');
-    await page.waitForFunction(() => (window as any).log.closed === true, undefined, {
-      timeout: 10_000,
-    });
-    const messages = await page.evaluate(() => (window as any).log.messages);
+    await page.waitForFunction(
+      () => (window as unknown as EchoPage).log.closed === true,
+      undefined,
+      {
+        timeout: 10_000,
+      },
+    );
+    const messages = await page.evaluate(() => (window as unknown as EchoPage).log.messages);
     expect(messages.at(-1)).toEqual({ type: 'closing', reason: 'client_closed' });
     expect(events.events.at(-1)).toMatchObject({
       type: 'session-closed',

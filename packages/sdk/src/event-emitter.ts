@@ -16,7 +16,10 @@ export class Emitter<Events extends object> {
   on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void {
     this.#check(event, listener);
     let set = this.#listeners.get(event);
-    if (set === undefined) this.#listeners.set(event, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
     set.add(listener as (value: never) => void);
     return () => this.off(event, listener);
   }

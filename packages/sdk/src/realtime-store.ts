@@ -228,7 +228,7 @@ export function createRealtimeStore(options: RealtimeStoreOptions): RealtimeStor
     return teardown.then(() => undefined);
   };
 
-  const useStream = (stream: MediaStream | null) => {
+  const adoptStream = (stream: MediaStream | null) => {
     if (stream === state.localStream) return;
     set({ localStream: stream });
     // An open (or opening) session carries the old tracks: restart it with the new ones.
@@ -262,7 +262,7 @@ export function createRealtimeStore(options: RealtimeStoreOptions): RealtimeStor
       if (stream !== null && typeof (stream as Promise<unknown>).then === 'function') {
         const pending: Promise<void> = (stream as Promise<MediaStream | null>).then(
           (value) => {
-            if (generation === streamGeneration) useStream(value);
+            if (generation === streamGeneration) adoptStream(value);
           },
           (error: unknown) => {
             if (generation === streamGeneration)
@@ -277,7 +277,7 @@ export function createRealtimeStore(options: RealtimeStoreOptions): RealtimeStor
       if (stream !== null && typeof (stream as MediaStream).getTracks !== 'function')
         throw new TypeError('setLocalStream: pass a MediaStream, a promise of one, or null');
       pendingStream = undefined;
-      useStream(stream as MediaStream | null);
+      adoptStream(stream as MediaStream | null);
     },
   };
   if (o.autoConnect === true) queueMicrotask(() => void connect());

@@ -198,7 +198,10 @@ export class FakePeerConnection {
 
   addEventListener(type: string, listener: () => void) {
     let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
     set.add(listener);
   }
 

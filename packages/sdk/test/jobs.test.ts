@@ -210,7 +210,9 @@ describe('through createProxyHandler (what a browser without a token does)', () 
         const res = await fetch(input, init);
         const body = Buffer.from(await res.clone().arrayBuffer()).toString('latin1');
         const headers: string[] = [];
-        res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+        res.headers.forEach((value, name) => {
+          headers.push(`${name}: ${value}`);
+        });
         toBrowser.push(`${res.status}\n${headers.join('\n')}\n\n${body}`);
         return res;
       },

@@ -54,9 +54,8 @@ class ScriptedSession implements RealtimeSession {
 
 let sessions: ScriptedSession[];
 let log: string[];
-/** How the next connect goes: 'ready' resolves at once, 'hold' waits for release(), or an error. */
+/** How the next connect goes: 'ready' resolves at once, 'hold' waits until aborted, or an error. */
 let next: 'ready' | 'hold' | Error;
-let release: () => void;
 
 const fakeClient = {
   realtime: {
@@ -70,8 +69,7 @@ const fakeClient = {
         throw next;
       }
       if (next === 'hold')
-        await new Promise<void>((resolve, reject) => {
-          release = resolve;
+        await new Promise<void>((_resolve, reject) => {
           options.signal?.addEventListener('abort', () => reject(options.signal?.reason));
         });
       options.onStatusChange?.('waiting');

@@ -51,6 +51,7 @@ function handlerFor(extra: Partial<Parameters<typeof createTokenHandler>[0]> = {
     );
     const text = await res.text();
     answered.push(text);
+    // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, read by the assertions
     return { res, status: res.status, text, json: () => JSON.parse(text) as Record<string, any> };
   };
   return { handler, call, errors, platformCalls };

@@ -52,6 +52,7 @@ async function request(path: string, init: { method?: string; key?: string; json
     headers,
     ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, read by the assertions
   const body = (await res.json()) as Record<string, any>;
   return { status: res.status, body, requestId: res.headers.get('x-request-id') };
 }

@@ -66,6 +66,7 @@ async function call(path: string, o: CallOptions = {}) {
   });
   const text = await res.text();
   seen.push(text);
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, read by the assertions
   return { res, status: res.status, text, json: () => JSON.parse(text) as Record<string, any> };
 }
 
@@ -502,6 +503,7 @@ describe('orgs with unusual names (admin api)', () => {
       "'; drop table orgs; --",
       'Robert"); DELETE FROM api_keys; --',
       'Café 🚀 Ünïcode 数据 👩🏽‍💻',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-looking name, stored as written
       '\\x00 %s %n $1 ${x}',
     ];
     for (const name of names) {
@@ -666,9 +668,11 @@ describe('operational endpoints', () => {
     walk(doc);
     const resolve = (ref: string) => {
       expect(ref.startsWith('#/'), ref).toBe(true);
-      let at: any = doc;
+      let at: unknown = doc;
       for (const part of ref.slice(2).split('/')) {
-        at = at?.[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+        at = (at as Record<string, unknown> | undefined)?.[
+          part.replaceAll('~1', '/').replaceAll('~0', '~')
+        ];
       }
       expect(at, `unresolvable $ref ${ref}`).toBeTruthy();
       return at;
@@ -691,7 +695,9 @@ describe('operational endpoints', () => {
       scheme: 'bearer',
     });
     // Every operation's responses are objects with a description (a 3.1 requirement).
-    for (const methods of Object.values(doc.paths) as Array<Record<string, any>>) {
+    for (const methods of Object.values(doc.paths) as Array<
+      Record<string, { responses: Record<string, unknown> }>
+    >) {
       for (const o of Object.values(methods)) {
         for (const resp of Object.values(o.responses) as Array<{ description?: string }>) {
           expect(typeof resp.description).toBe('string');

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import {
   fetchRegistryCredential,
   PARTNER_FIX,
-  probeRegistryAccess,
   type RegistryCredential,
   serverUrl,
   whoami,
@@ -25,19 +24,16 @@ import {
   dockerConfigPath,
   dropHelperEntry,
   HELPER_BIN,
-  HELPER_NAME,
-  helperOf,
   onPath,
-  readAuthEntry,
   removeEntry,
   writeAuthEntry,
   writeHelperEntry,
 } from '../docker-config.js';
 import { EXIT } from '../exit-codes.js';
-import { CliError, ExitWith, printJson, until } from '../output.js';
+import { CliError, printJson, until } from '../output.js';
 import { withProgress } from '../progress.js';
 import { promptHidden, readStdin } from '../prompt.js';
-import { credentialState, freshRegistryCredential } from '../registry-credential.js';
+import { freshRegistryCredential } from '../registry-credential.js';
 import { registerAuthStatus } from './auth-status.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';

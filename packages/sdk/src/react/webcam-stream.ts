@@ -33,6 +33,7 @@ export function WebcamStream({
   const key = JSON.stringify(constraints);
 
   // `key` stands for `constraints`, whose identity may change every render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` is `constraints` by value
   useEffect(() => {
     let stopped = false;
     let mine: MediaStream | undefined;

@@ -229,7 +229,7 @@ function createAuthority(deps: AuthorityDeps): RegistryAuthority {
         .orderBy('created_at', 'asc')
         .execute();
       return {
-        pem: rows.map((r) => r.cert_pem.trim()).join('\n') + '\n',
+        pem: `${rows.map((r) => r.cert_pem.trim()).join('\n')}\n`,
         cas: rows.map(info),
       };
     },
