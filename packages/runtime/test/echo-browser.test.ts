@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CHROMIUM, FAKE_MEDIA_ARGS, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { recordEvents, token, verifyToken } from './helpers.js';
@@ -53,7 +53,7 @@ await new Promise((r) => {
   pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
   setTimeout(r, 2000);
 });
-const res = await fetch('/offer', { method: 'POST', body: pc.localDescription.sdp });
+const res = await fetch('/offer' + location.search, { method: 'POST', body: pc.localDescription.sdp });
 if (!res.ok) { log.error = await res.text(); throw new Error(log.error); }
 await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
 window.command = (name, data) => { log.sentAt = performance.now(); const id = 'c' + Math.random().toString(36).slice(2); dc.send(JSON.stringify({ type: 'command', id, name, data })); return id; };
@@ -65,7 +65,9 @@ window.framesDecoded = async () => {
 </script></body></html>`;
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
-  const SESSION = 'ses_browser';
+  // Each case has a session and a page of its own.
+  let sessions = 0;
+  let sessionId: string;
   let runtime: Runtime;
   let server: http.Server;
   let browser: Browser;
@@ -80,14 +82,6 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
       );
     runtime = createRuntime({ verifyToken });
     events = recordEvents(runtime);
-    const opened = await runtime.openSession({
-      sessionId: SESSION,
-      model: 'echo',
-      token: token({ models: ['echo'] }),
-      origin: null,
-      expiresAt: Date.now() + 60_000,
-    });
-    expect(opened.ok).toBe(true);
     server = http.createServer(async (req, res) => {
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
@@ -95,7 +89,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
       }
       let sdp = '';
       for await (const chunk of req) sdp += chunk;
-      const answer = await runtime.offer(SESSION, sdp);
+      const id = new URL(req.url ?? '/', 'http://x').searchParams.get('session') ?? '';
+      const answer = await runtime.offer(id, sdp);
       if (answer.ok) res.writeHead(200).end(answer.value.sdp);
       else res.writeHead(400).end(`${answer.code}: ${answer.message}`);
     });
@@ -104,10 +99,35 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
       executablePath: CHROMIUM,
       args: [...HEADLESS_ARGS, ...FAKE_MEDIA_ARGS],
     });
+  });
+
+  beforeEach(async () => {
+    sessionId = `ses_browser_${++sessions}`;
+    const opened = await runtime.openSession({
+      sessionId,
+      model: 'echo',
+      token: token({ models: ['echo'] }),
+      origin: null,
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(opened.ok).toBe(true);
     page = await browser.newPage();
     started = performance.now();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.goto(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/?session=${sessionId}`,
+    );
   });
+
+  afterEach(async () => {
+    await page?.close();
+    await runtime.closeSession(sessionId, 'client_closed');
+  });
+
+  const eventsOfThisSession = () => events.events.filter((e) => e.sessionId === sessionId);
+  const untilReady = () =>
+    page.waitForFunction(() =>
+      (window as unknown as EchoPage).log.messages.some((m: PageMessage) => m.type === 'ready'),
+    );
 
   afterAll(async () => {
     await browser?.close();
@@ -116,17 +136,15 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
   });
 
   it('gets ready, and the camera comes back as video that keeps decoding', async () => {
-    await page.waitForFunction(() =>
-      (window as unknown as EchoPage).log.messages.some((m: PageMessage) => m.type === 'ready'),
-    );
+    await untilReady();
     const ready = await page.evaluate(() => (window as unknown as EchoPage).log.messages[0]);
     expect(ready).toEqual({
       type: 'ready',
-      sessionId: SESSION,
+      sessionId,
       model: 'echo',
       commands: ['set_prompt', 'ping'],
     });
-    expect(events.events.map((e) => e.type)).toEqual(['session-waiting', 'session-active']);
+    expect(eventsOfThisSession().map((e) => e.type)).toEqual(['session-waiting', 'session-active']);
 
     await page.waitForFunction(
       () => (window as unknown as EchoPage).log.firstFrame !== undefined,
@@ -150,6 +168,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
   });
 
   it('answers set_prompt with a reply and a prompt message', async () => {
+    await untilReady();
     const id = await page.evaluate(() =>
       (window as unknown as EchoPage).command('set_prompt', { prompt: 'a red fox' }),
     );
@@ -179,7 +198,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
   });
 
   it('closing the session tells the page why, then the page sees the peer go', async () => {
-    await runtime.closeSession(SESSION, 'client_closed');
+    await untilReady();
+    await runtime.closeSession(sessionId, 'client_closed');
     await page.waitForFunction(
       () => (window as unknown as EchoPage).log.closed === true,
       undefined,
@@ -189,11 +209,11 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('echo in Chromium', () => {
     );
     const messages = await page.evaluate(() => (window as unknown as EchoPage).log.messages);
     expect(messages.at(-1)).toEqual({ type: 'closing', reason: 'client_closed' });
-    expect(events.events.at(-1)).toMatchObject({
+    expect(eventsOfThisSession().at(-1)).toMatchObject({
       type: 'session-closed',
-      sessionId: SESSION,
+      sessionId,
       reason: 'client_closed',
     });
-    expect(runtime.liveSessions()).toEqual([]);
+    expect(runtime.liveSessions()).not.toContain(sessionId);
   });
 });

@@ -1,7 +1,7 @@
 // A ready session whose transport drops, against the WebRTC stand-ins: when it
 // counts as dropped, the reconnect on the same session (new peer connection, new
 // offer, a fresh token), and when the session ends instead.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createClient,
   type LatchkeyError,
@@ -55,13 +55,18 @@ beforeEach(() => {
   platform = fakePlatform();
 });
 
-const until = async (check: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`condition not met in time; log: ${log.join(', ')}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Waits for `check` (vi.waitFor: under fake timers it advances them as it polls). */
+const until = (check: () => boolean) =>
+  vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`condition not met; log: ${log.join(', ')}`);
+    },
+    { timeout: 5000, interval: 5 },
+  );
 
 describe('a dropped transport', () => {
   it('failed: reconnects on the same session with a new peer connection and offer', async () => {
@@ -105,14 +110,16 @@ describe('a dropped transport', () => {
 
   it('disconnected counts only after 2 s: a blip that recovers is not a drop', async () => {
     await open();
+    vi.useFakeTimers();
     const pc = FakePeerConnection.last;
     pc.setState('disconnected');
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(1_999);
     pc.setState('connected');
     pc.setState('disconnected');
-    await new Promise((r) => setTimeout(r, 1500));
+    await vi.advanceTimersByTimeAsync(1_999);
     expect(session.status).toBe('ready');
-    await until(() => session.status === 'reconnecting', 1000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(session.status).toBe('reconnecting');
     await until(() => session.status === 'ready');
   });
 
