@@ -4,6 +4,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 
 export const hasBinary = (name: string) =>
   spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -58,25 +59,24 @@ export async function startRegistry(
   let out = '';
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn('docker-registry', ['serve', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
     });
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${out}`);
-      try {
+    await vi.waitFor(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`docker-registry exited: ${out}`);
         const res = await fetch(`http://${host}/v2/`);
-        if (res.status === 401) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error(`docker-registry did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+        if (res.status !== 401) throw new Error(`docker-registry did not start: ${out}`);
+      },
+      { timeout: 15_000, interval: 20 },
+    );
   };
   const stop = () =>
     new Promise<void>((resolve) => {

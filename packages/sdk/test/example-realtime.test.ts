@@ -122,16 +122,13 @@ describe.skipIf(SKIP_BROWSER)('the example realtime page, in Chromium', () => {
     const [open] = (await sessions()).filter((s) => s.state !== 'closed');
     await page.click('#disconnect');
     await page.waitForSelector('#status[data-status="disconnected"]');
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const s = (await sessions()).find((x) => x.sessionId === open?.sessionId);
-      if (s?.state === 'closed') {
-        expect(s.closeReason).toBe('client_closed');
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`session still ${s?.state}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await vi.waitFor(
+      async () => {
+        const s = (await sessions()).find((x) => x.sessionId === open?.sessionId);
+        expect(s).toMatchObject({ state: 'closed', closeReason: 'client_closed' });
+      },
+      { timeout: 10_000, interval: 20 },
+    );
   });
 
   it('revoking the minting key leaves the live session running', async () => {

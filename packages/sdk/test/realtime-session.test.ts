@@ -3,7 +3,7 @@
 // commands and their replies, the runtime's closing message, disconnect, transport
 // drops and reconnects, option checks. Real media and the real server: realtime-browser.test.ts.
 import { generateKey } from '@latchkey/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, LatchkeyError, type RealtimeStatus } from '../src/index.js';
 import {
   FakePeer,
@@ -53,13 +53,13 @@ async function rejection(promise: Promise<unknown>): Promise<LatchkeyError> {
   return error as LatchkeyError;
 }
 
-const until = async (check: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (check: () => boolean, ms = 2000) =>
+  vi.waitFor(
+    () => {
+      if (!check()) throw new Error('condition not met');
+    },
+    { timeout: ms, interval: 5 },
+  );
 
 describe('connect', () => {
   it('opens the session before any peer connection, negotiates, and resolves when the model is ready', async () => {

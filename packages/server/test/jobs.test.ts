@@ -1,7 +1,7 @@
 // Batch jobs through the real HTTP API and the embedded runtime's `render` model (and
 // two test models: one that waits until released, one that throws).
 import { defaultModels, defineBatchModel } from '@latchkey/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { listAudit } from '../src/services/audit.js';
 import { readError } from './helpers.js';
@@ -58,14 +58,15 @@ interface Job {
   result: { contentType: string; bytes: number } | null;
 }
 
-async function poll(auth: string, id: string, until: (j: Job) => boolean): Promise<Job> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const job = (await (await rt.call('GET', `/v1/jobs/${id}`, { auth })).json()) as Job;
-    if (until(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job stuck: ${JSON.stringify(job)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function poll(auth: string, id: string, until: (j: Job) => boolean): Promise<Job> {
+  return vi.waitFor(
+    async () => {
+      const job = (await (await rt.call('GET', `/v1/jobs/${id}`, { auth })).json()) as Job;
+      if (!until(job)) throw new Error(`job not there yet: ${JSON.stringify(job)}`);
+      return job;
+    },
+    { timeout: 15_000, interval: 20 },
+  );
 }
 
 describe('POST /v1/generate/{model}', () => {

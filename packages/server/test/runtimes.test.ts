@@ -2,7 +2,7 @@
 // agent (the code behind `latchkey runtime`) that registers with an rt_ credential,
 // verifies tokens against the coordinator's JWKS, and serves sessions and jobs.
 import { startRuntimeAgent } from '@latchkey/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../src/services/audit.js';
 import { readError } from './helpers.js';
 import { type Realtime, startRealtime } from './realtime-helpers.js';
@@ -90,15 +90,15 @@ describe('a registered runtime process', () => {
       await peer.next(isReady);
       expect(await peer.command('set_prompt', { prompt: 'remote' })).toMatchObject({ ok: true });
       // The runtime reports the session active over its events channel.
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const s = (await (
-          await rt.call('GET', `/v1/sessions/${sessionId}`, { auth: token })
-        ).json()) as { state: string };
-        if (s.state === 'active') break;
-        if (Date.now() > deadline) throw new Error(`still ${s.state}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await vi.waitFor(
+        async () => {
+          const s = (await (
+            await rt.call('GET', `/v1/sessions/${sessionId}`, { auth: token })
+          ).json()) as { state: string };
+          expect(s.state).toBe('active');
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       await rt.call('DELETE', `/v1/sessions/${sessionId}`, { auth: token });
       expect((await peer.next(isClosing)).reason).toBe('client_closed');
     } finally {

@@ -2,7 +2,7 @@
 // runtime: creation and every refusal, ownership, limits under concurrency, signaling
 // with a real WebRTC peer (werift in Node), commands, the kill switch, the sweeper.
 import { generateSigningKey, signSessionToken } from '@latchkey/core/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../src/services/audit.js';
 import { readError } from './helpers.js';
 import { type Realtime, startRealtime } from './realtime-helpers.js';
@@ -52,14 +52,15 @@ async function connect(auth: string, sessionId: string): Promise<TestPeer> {
   return peer;
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000) {
+  return vi.waitFor(
+    async () => {
+      const v = await check();
+      if (v === undefined) throw new Error(`still waiting for ${what}`);
+      return v;
+    },
+    { timeout: ms, interval: 20 },
+  );
 }
 
 describe('models', () => {
