@@ -1,4 +1,4 @@
-import { type ErrorCode, isErrorCode } from '@latchkey/core';
+import { type ErrorCode, isErrorCode, readEnvelope } from '@latchkey/core';
 import { decodeJwt } from 'jose';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
@@ -33,11 +33,12 @@ export function refusal(code: ErrorCode, message: string): CliError {
   );
 }
 
+/** SERVER_UNREACHABLE, with the registry's fix (check the URL, or log in to another server). */
 export const unreachable = (server: string, detail: string) =>
   new CliError(
     'SERVER_UNREACHABLE',
     `cannot reach the Latchkey server at ${server} (${detail})`,
-    'Check the server URL and your network; log in to another with latchkey auth login --server URL.',
+    undefined,
     EXIT.UNREACHABLE,
   );
 
@@ -104,8 +105,8 @@ export async function api<T>(
     body = undefined;
   }
   if (res.ok && body !== undefined) return body as T;
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (err && isErrorCode(err.code)) throw refusal(err.code, String(err.message ?? err.code));
+  const err = readEnvelope(body);
+  if (err && isErrorCode(err.code)) throw refusal(err.code, err.message ?? err.code);
   if (res.status === 404 || body === undefined)
     throw unreachable(server, `HTTP ${res.status} from ${path}: not a Latchkey server?`);
   throw new CliError('INTERNAL_ERROR', `the server answered HTTP ${res.status} to ${path}`);

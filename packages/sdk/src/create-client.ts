@@ -248,6 +248,8 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
     fetch: fetchImpl,
     timeoutMs,
     maxRetries,
+    // A proxy is your backend, which serves no error-code page; the platform does.
+    docsBase: auth === 'proxy' ? undefined : baseUrl,
     async authorization() {
       if (apiKey !== undefined) return `Bearer ${apiKey}`;
       if (source !== undefined) return `Bearer ${await source.get()}`;

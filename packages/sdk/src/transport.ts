@@ -18,6 +18,8 @@ export interface Transport {
   maxRetries: number;
   /** The Authorization header value, or undefined to send none (proxy mode). */
   authorization(): Promise<string | undefined>;
+  /** The platform's URL, where errors made here link to its `/docs/errors`; unset when unknown. */
+  docsBase?: string | undefined;
 }
 
 export interface Call {
@@ -109,11 +111,16 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
               'INTERNAL_ERROR',
               `${call.peer} answered ${res.status} with a body that is not JSON`,
             ),
-            { status: res.status, requestId: res.headers.get('x-request-id') ?? undefined, cause },
+            {
+              status: res.status,
+              requestId: res.headers.get('x-request-id') ?? undefined,
+              docsBase: t.docsBase,
+              cause,
+            },
           );
         }
       }
-      failure = errorFromResponse(res, text, call.peer);
+      failure = errorFromResponse(res, text, call.peer, t.docsBase);
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
       if (signal?.aborted) throw signal.reason;
@@ -122,12 +129,12 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
           ? new LatchkeyError(
               'TIMEOUT',
               explain('TIMEOUT', `no answer from ${call.peer} within ${timeoutMs} ms`),
-              { cause: error },
+              { docsBase: t.docsBase, cause: error },
             )
           : new LatchkeyError(
               'NETWORK_ERROR',
               explain('NETWORK_ERROR', `could not reach ${call.peer} (${describeCause(error)})`),
-              { cause: error },
+              { docsBase: t.docsBase, cause: error },
             );
     } finally {
       clearTimeout(timer);

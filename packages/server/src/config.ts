@@ -1,4 +1,4 @@
-import type { IceServer } from '@latchkey/core';
+import { formatIssues, type IceServer } from '@latchkey/core';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js';
 
@@ -125,9 +125,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = envSchema.safeParse(clean);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new ConfigError(
-      `${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`,
+      formatIssues(parsed.error.issues, { max: 1, root: 'environment' }) || 'environment: invalid',
     );
   }
   const e = parsed.data;
