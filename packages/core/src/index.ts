@@ -2,6 +2,8 @@
 
 export { backoffMs } from './backoff.js';
 export { bearerToken } from './bearer.js';
+export type { JsonAnswer, JsonCallInit } from './call-json.js';
+export { callJson, fetchFailureDetail } from './call-json.js';
 export type { SessionClaims, SessionGrant } from './claims.js';
 export { DEFAULT_GRANT, MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from './claims.js';
 export type { EnvelopeFields } from './error-envelope.js';

@@ -1,3 +1,4 @@
+import { fetchFailureDetail } from '@latchkey/core';
 import { errorFromResponse, explain, LatchkeyError } from './errors.js';
 import { MAX_RETRY_AFTER_SECONDS, retryDelayMs, sleep } from './retry.js';
 import { isBrowser, SDK_VERSION } from './runtime.js';
@@ -133,7 +134,10 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
             )
           : new LatchkeyError(
               'NETWORK_ERROR',
-              explain('NETWORK_ERROR', `could not reach ${call.peer} (${describeCause(error)})`),
+              explain(
+                'NETWORK_ERROR',
+                `could not reach ${call.peer} (${fetchFailureDetail(error)})`,
+              ),
               { docsBase: t.docsBase, cause: error },
             );
     } finally {
@@ -148,12 +152,4 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
       throw failure;
     await sleep(retryDelayMs(attempt, failure.retryAfter), signal);
   }
-}
-
-function describeCause(error: unknown): string {
-  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const inner = e?.cause;
-  if (inner && typeof inner.code === 'string') return inner.code;
-  if (inner && typeof inner.message === 'string') return inner.message;
-  return typeof e?.message === 'string' ? e.message : String(error);
 }
