@@ -156,7 +156,7 @@ const CLIENT_ERROR_CODES = {
   REGISTRY_UNAUTHORIZED: {
     status: 401,
     side: 'client',
-    fix: 'The registry refused the credential; run latchkey auth login again.',
+    fix: 'Run latchkey auth docker-login (add --helper so it never expires).',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
