@@ -8,10 +8,11 @@ import {
   checkNumber,
   checkOptionsObject,
   fail,
+  platformBaseUrl,
   resolveFetch,
 } from './options.js';
 import { createRealtime, type RealtimeApi } from './realtime-connect.js';
-import { DEFAULT_BASE_URL, isBrowser, readEnv, warnOnce } from './runtime.js';
+import { isBrowser, readEnv, warnOnce } from './runtime.js';
 import {
   createTokenSource,
   type TokenResolver,
@@ -197,14 +198,7 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
     auth = 'proxy';
     baseUrl = checkBaseUrl(where, 'proxy', o.proxy);
   } else {
-    baseUrl =
-      o.baseUrl !== undefined
-        ? checkBaseUrl(where, 'baseUrl', o.baseUrl)
-        : checkBaseUrl(
-            where,
-            'baseUrl (from LATCHKEY_BASE_URL)',
-            readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
-          );
+    baseUrl = platformBaseUrl(where, o.baseUrl);
     if (o.token !== undefined) {
       auth = 'token';
       if (typeof o.token === 'string') {

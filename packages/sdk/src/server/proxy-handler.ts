@@ -1,14 +1,14 @@
 import { readCappedBody } from '@latchkey/core';
 import {
   checkApiKey,
-  checkBaseUrl,
   checkFunction,
   checkNumber,
   checkOptionsObject,
   fail,
+  platformBaseUrl,
   resolveFetch,
 } from '../options.js';
-import { DEFAULT_BASE_URL, readEnv } from '../runtime.js';
+import { readEnv } from '../runtime.js';
 import {
   copyHeaders,
   END_USER,
@@ -134,15 +134,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
   const apiKey = o.apiKey ?? readEnv('LATCHKEY_API_KEY');
   if (apiKey === undefined) fail(where, 'apiKey is required: pass it or set LATCHKEY_API_KEY');
   checkApiKey(where, o.apiKey === undefined ? 'apiKey (from LATCHKEY_API_KEY)' : 'apiKey', apiKey);
-  const base = new URL(
-    o.baseUrl !== undefined
-      ? checkBaseUrl(where, 'baseUrl', o.baseUrl)
-      : checkBaseUrl(
-          where,
-          'baseUrl (from LATCHKEY_BASE_URL)',
-          readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
-        ),
-  );
+  const base = new URL(platformBaseUrl(where, o.baseUrl));
   const basePathOut = base.pathname.replace(/\/+$/, '');
   // Refusals link to the platform's own error-code page, as its envelopes do.
   const refuse: typeof errorResponse = (code, message, init = {}) =>
