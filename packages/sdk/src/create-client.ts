@@ -292,6 +292,7 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
           throw new LatchkeyError(
             'INTERNAL_ERROR',
             `${peer} answered POST /v1/tokens without a token. Check that baseUrl points at Latchkey.`,
+            { docsBase: transport.docsBase },
           );
         return { token: created.token, tokenId: created.tokenId, expiresAt: created.expiresAt };
       },
