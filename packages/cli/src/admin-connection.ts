@@ -1,11 +1,13 @@
 import { request } from 'node:http';
 import { userInfo } from 'node:os';
+import { isErrorCode, readEnvelope } from '@latchkey/core';
 import type { AdminApi, AdminOperation, Result, ServerConfig } from '@latchkey/server';
 
 // The server package (PGlite, Kysely, Hono…) is loaded only by the commands that
 // need it, so `latchkey auth …` and the credential helper start fast.
 const server = () => import('@latchkey/server');
 
+import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
 
 export interface DbOptions {
@@ -35,12 +37,7 @@ export async function configFrom(
     });
   } catch (error) {
     if (error instanceof ConfigError)
-      throw new CliError(
-        'CONFIG',
-        error.message,
-        'Fix the named setting (flag or environment variable).',
-        2,
-      );
+      throw new CliError('CONFIG', error.message, undefined, EXIT.USAGE);
     throw error;
   }
 }
@@ -66,8 +63,13 @@ function socketCall(
         res.on('end', () => {
           try {
             const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            if (parsed?.error)
-              resolve({ ok: false, code: parsed.error.code, message: parsed.error.message });
+            const refused = readEnvelope(parsed);
+            if (refused)
+              resolve({
+                ok: false,
+                code: isErrorCode(refused.code) ? refused.code : 'INTERNAL_ERROR',
+                message: refused.message ?? refused.code,
+              });
             else resolve(parsed as Result<unknown>);
           } catch (error) {
             reject(error);

@@ -1,4 +1,10 @@
-import { type ErrorCode, isErrorCode } from '@latchkey/core';
+import {
+  callJson,
+  type ErrorCode,
+  fetchFailureDetail,
+  isErrorCode,
+  type JsonAnswer,
+} from '@latchkey/core';
 import { decodeJwt } from 'jose';
 import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
@@ -33,11 +39,12 @@ export function refusal(code: ErrorCode, message: string): CliError {
   );
 }
 
+/** SERVER_UNREACHABLE, with the registry's fix (check the URL, or log in to another server). */
 export const unreachable = (server: string, detail: string) =>
   new CliError(
     'SERVER_UNREACHABLE',
     `cannot reach the Latchkey server at ${server} (${detail})`,
-    'Check the server URL and your network; log in to another with latchkey auth login --server URL.',
+    undefined,
     EXIT.UNREACHABLE,
   );
 
@@ -73,39 +80,29 @@ export async function api<T>(
   path: string,
   init: { method?: 'GET' | 'POST'; apiKey?: string; basic?: string; body?: unknown } = {},
 ): Promise<T> {
-  let res: Response;
+  let res: JsonAnswer;
   try {
-    res = await fetch(server + path, {
+    res = await callJson(server + path, {
       method: init.method ?? 'GET',
+      bearer: init.apiKey || undefined,
       headers: {
         'user-agent': 'latchkey-cli/0.1.0',
-        ...(init.apiKey ? { authorization: `Bearer ${init.apiKey}` } : {}),
         ...(init.basic
           ? { authorization: `Basic ${Buffer.from(init.basic).toString('base64')}` }
           : {}),
-        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      signal: AbortSignal.timeout(15_000),
+      body: init.body,
+      timeoutMs: 15_000,
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const detail =
-      (error as Error).name === 'TimeoutError'
-        ? 'no answer in 15 s'
-        : (cause?.code ?? cause?.message ?? (error as Error).message);
+      (error as Error).name === 'TimeoutError' ? 'no answer in 15 s' : fetchFailureDetail(error);
     throw unreachable(server, detail);
   }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (res.ok && body !== undefined) return body as T;
-  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (err && isErrorCode(err.code)) throw refusal(err.code, String(err.message ?? err.code));
+  const body = res.json;
+  if (res.status >= 200 && res.status < 300 && body !== undefined) return body as T;
+  const err = res.error;
+  if (err && isErrorCode(err.code)) throw refusal(err.code, err.message ?? err.code);
   if (res.status === 404 || body === undefined)
     throw unreachable(server, `HTTP ${res.status} from ${path}: not a Latchkey server?`);
   throw new CliError('INTERNAL_ERROR', `the server answered HTTP ${res.status} to ${path}`);

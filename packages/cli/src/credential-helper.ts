@@ -1,4 +1,5 @@
 import { type Credentials, hasCredentials, readCredentials } from './credentials-file.js';
+import { EXIT } from './exit-codes.js';
 import { CliError } from './output.js';
 import { readStdin } from './prompt.js';
 import { freshRegistryCredential } from './registry-credential.js';
@@ -33,7 +34,7 @@ export async function helperMain(argv: string[]): Promise<number> {
         const c = readCredentials();
         if (!ours(c, server)) {
           out(NOT_FOUND);
-          return 1;
+          return EXIT.FAILURE;
         }
         const fresh = await freshRegistryCredential(c, { quiet: true });
         out(
@@ -43,24 +44,24 @@ export async function helperMain(argv: string[]): Promise<number> {
             Secret: fresh.registryToken,
           }),
         );
-        return 0;
+        return EXIT.OK;
       }
       case 'store': {
         // Latchkey mints its own credentials; what `docker login` hands over is not kept.
         const input = JSON.parse((await readStdin()) || '{}') as { ServerURL?: string };
         const c = hasCredentials() ? readCredentials() : undefined;
-        if (c && ours(c, input.ServerURL ?? '')) return 0;
+        if (c && ours(c, input.ServerURL ?? '')) return EXIT.OK;
         out(
           `latchkey keeps credentials only for its own registry${c?.registry ? ` (${c.registry})` : ''}`,
         );
-        return 1;
+        return EXIT.FAILURE;
       }
       case 'erase': {
         const server = (await readStdin()).trim();
         const c = hasCredentials() ? readCredentials() : undefined;
-        if (c && ours(c, server)) return 0;
+        if (c && ours(c, server)) return EXIT.OK;
         out(NOT_FOUND);
-        return 1;
+        return EXIT.FAILURE;
       }
       case 'list': {
         const c = hasCredentials() ? readCredentials() : undefined;
@@ -69,14 +70,14 @@ export async function helperMain(argv: string[]): Promise<number> {
             c?.registry && c.registryUsername ? { [c.registry]: c.registryUsername } : {},
           ),
         );
-        return 0;
+        return EXIT.OK;
       }
       case 'version':
         out('docker-credential-latchkey 0.1.0');
-        return 0;
+        return EXIT.OK;
       default:
         out('usage: docker-credential-latchkey get|store|erase|list');
-        return 2;
+        return EXIT.USAGE;
     }
   } catch (error) {
     if (error instanceof CliError) {
@@ -84,6 +85,6 @@ export async function helperMain(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     out(`error INTERNAL_ERROR: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return EXIT.FAILURE;
   }
 }

@@ -5,6 +5,7 @@ import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
+import { EXIT } from './exit-codes.js';
 import { printError } from './output.js';
 
 /** Runs the `latchkey` command; resolves to the exit code. */
@@ -23,10 +24,10 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return EXIT.OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     }
     return printError(error, json);
   }

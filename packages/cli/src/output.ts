@@ -1,19 +1,16 @@
 import { type ErrorCode, errorFix, isErrorCode } from '@latchkey/core';
+import { EXIT } from './exit-codes.js';
 
-/** A failure the CLI reports with its code and a one-line fix. */
+/**
+ * A failure the CLI reports with its code (from core's registry, where the CLI's own
+ * codes are marked client-side) and a one-line fix (the registry's unless given).
+ */
 export class CliError extends Error {
   constructor(
-    readonly code:
-      | ErrorCode
-      | 'USAGE'
-      | 'DATA_DIR_BUSY'
-      | 'CONFIG'
-      | 'NOT_LOGGED_IN'
-      | 'SERVER_UNREACHABLE'
-      | 'REGISTRY_UNAUTHORIZED',
+    readonly code: ErrorCode,
     message: string,
     readonly fix?: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = EXIT.FAILURE,
   ) {
     super(message);
   }

@@ -1,8 +1,14 @@
-/**
- * The one registry of error codes. Server, SDK and CLI share it: a code is a
- * stable string, `status` is its HTTP status, `fix` is one line that says what to do.
- */
-export const ERROR_CODES = {
+/** One code's entry: its HTTP status, one line that says what to do, and who answers it. */
+export interface ErrorCodeInfo {
+  /** The HTTP status; 0 for a client-side code that stands for no HTTP answer at all. */
+  readonly status: number;
+  readonly fix: string;
+  /** `'client'`: raised by the SDK or the CLI, never in a server's envelope. Absent: the server answers it. */
+  readonly side?: 'client';
+}
+
+/** Codes the server answers in its error envelope. */
+const SERVER_ERROR_CODES = {
   MISSING_API_KEY: {
     status: 401,
     fix: 'Send your key as "Authorization: Bearer rk_…" or "X-API-Key".',
@@ -101,6 +107,80 @@ export const ERROR_CODES = {
   },
 } as const satisfies Record<string, { status: number; fix: string }>;
 
+/** Codes the coordinator answers to a runtime process (`rt_…` credentials); the fix speaks to an operator. */
+const RUNTIME_ERROR_CODES = {
+  RUNTIME_CREDENTIAL_INVALID: {
+    status: 401,
+    fix: 'Check the runtime credential (rt_…); the operator creates one with latchkey admin runtime create.',
+  },
+  RUNTIME_CREDENTIAL_REVOKED: {
+    status: 401,
+    fix: 'The runtime credential was revoked; create a new one with latchkey admin runtime create and restart the runtime with it.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/** Codes only clients raise (the SDK, the CLI): no server sends them. */
+const CLIENT_ERROR_CODES = {
+  NETWORK_ERROR: {
+    status: 0,
+    side: 'client',
+    fix: 'Check baseUrl (or LATCHKEY_BASE_URL) and that the platform is running and reachable from here.',
+  },
+  TIMEOUT: {
+    status: 0,
+    side: 'client',
+    fix: 'The platform did not answer in time; retry, or raise timeoutMs if it is just slow.',
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    side: 'client',
+    fix: 'Sign in to the app first: its backend hands out Latchkey access only to users its authorize() accepts.',
+  },
+  USAGE: {
+    status: 0,
+    side: 'client',
+    fix: 'Check the command and its flags (latchkey <command> --help).',
+  },
+  CONFIG: {
+    status: 0,
+    side: 'client',
+    fix: 'Fix the named setting (flag or environment variable).',
+  },
+  DATA_DIR_BUSY: {
+    status: 0,
+    side: 'client',
+    fix: 'Another process holds the data dir; stop it, or wait until it has started and retry.',
+  },
+  NOT_LOGGED_IN: {
+    status: 0,
+    side: 'client',
+    fix: 'Run latchkey auth login.',
+  },
+  SERVER_UNREACHABLE: {
+    status: 0,
+    side: 'client',
+    fix: 'Check the server URL and your network; log in to another with latchkey auth login --server URL.',
+  },
+  REGISTRY_UNAUTHORIZED: {
+    status: 401,
+    side: 'client',
+    fix: 'Run latchkey auth docker-login (add --helper so it never expires).',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/**
+ * The one registry of error codes. Server, SDK and CLI share it: a code is a
+ * stable string, `status` is its HTTP status, `fix` is one line that says what to do,
+ * and `side: 'client'` marks the codes only a client raises.
+ */
+export const ERROR_CODES: typeof SERVER_ERROR_CODES &
+  typeof RUNTIME_ERROR_CODES &
+  typeof CLIENT_ERROR_CODES = {
+  ...SERVER_ERROR_CODES,
+  ...RUNTIME_ERROR_CODES,
+  ...CLIENT_ERROR_CODES,
+};
+
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The JSON body of every error response. */
@@ -108,7 +188,16 @@ export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; requestId: string; docs: string };
 }
 
-export const DOCS_BASE = 'https://latchkey.dev/docs/errors#';
+/** Where a Latchkey server serves its error-code table; each code is an anchor on it. */
+export const ERRORS_DOCS_PATH = '/docs/errors';
+
+/**
+ * The code's row on a server's error-code page: `${base}/docs/errors#CODE`, where
+ * `base` is the server's URL. Without one the link is relative to the server.
+ */
+export function errorDocsUrl(code: string, base = ''): string {
+  return `${base.replace(/\/+$/, '')}${ERRORS_DOCS_PATH}#${code}`;
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
@@ -117,4 +206,9 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** The fix line for a code, for CLIs and SDK messages. */
 export function errorFix(code: ErrorCode): string {
   return ERROR_CODES[code].fix;
+}
+
+/** The HTTP status to answer a code with: its own, or 500 for a client-side code that has none. */
+export function errorStatus(code: ErrorCode): number {
+  return ERROR_CODES[code].status || 500;
 }

@@ -1,9 +1,24 @@
 // Browser-safe entry: no Node built-ins. Node-only pieces live in `@latchkey/core/node`.
 
+export { backoffMs } from './backoff.js';
+export { bearerToken } from './bearer.js';
+export type { JsonAnswer, JsonCallInit } from './call-json.js';
+export { callJson, fetchFailureDetail } from './call-json.js';
 export type { SessionClaims, SessionGrant } from './claims.js';
 export { DEFAULT_GRANT, MAX_METADATA_BYTES, MAX_TOKEN_SECONDS } from './claims.js';
-export type { ErrorCode, ErrorEnvelope } from './errors.js';
-export { DOCS_BASE, ERROR_CODES, errorFix, isErrorCode } from './errors.js';
+export type { EnvelopeFields } from './error-envelope.js';
+export { errorEnvelope, errorResponse, readEnvelope, readEnvelopeText } from './error-envelope.js';
+export type { ErrorCode, ErrorCodeInfo, ErrorEnvelope } from './errors.js';
+export {
+  ERROR_CODES,
+  ERRORS_DOCS_PATH,
+  errorDocsUrl,
+  errorFix,
+  errorStatus,
+  isErrorCode,
+} from './errors.js';
+export type { IssueLike } from './format-issues.js';
+export { formatIssues } from './format-issues.js';
 export type { GrantRefusal, GrantRequest } from './grant.js';
 export {
   GRANT_FIELDS,
@@ -23,6 +38,8 @@ export type { IdPrefix } from './ids.js';
 export { isId, newId } from './ids.js';
 export type { KeyKind, ParsedKey } from './key-format.js';
 export { displayKey, generateKey, KEY_LENGTH, KEY_PREFIX, parseKey } from './key-format.js';
+export type { CappedBody } from './read-capped-body.js';
+export { readCappedBody, readCappedText } from './read-capped-body.js';
 export type {
   ClientMessage,
   CloseReason,

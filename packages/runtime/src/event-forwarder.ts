@@ -1,5 +1,6 @@
 // Runtime events on their way to the coordinator: queued (bounded), sent in batches,
 // retried with backoff while the coordinator cannot take them.
+import { backoffMs } from '@latchkey/core';
 import { errorDetail, type Logger } from './logger.js';
 import type { RuntimeEvent } from './runtime-host.js';
 
@@ -62,7 +63,7 @@ export class EventForwarder {
 
   private backoff(): number {
     const { minBackoffMs = 250, maxBackoffMs = 5000 } = this.options;
-    return Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.max(0, this.failures - 1));
+    return backoffMs(this.failures - 1, { baseMs: minBackoffMs, maxMs: maxBackoffMs });
   }
 
   private trim(): void {

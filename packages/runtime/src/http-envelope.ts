@@ -1,11 +1,12 @@
-// The error envelope both ends of the runtime HTTP protocol speak, and body reading
-// with a size cap. Shared by the handler (runtime side) and the remote client.
+// The runtime HTTP protocol's error envelope and capped body reading, in this package's
+// terms. The envelope and the reader themselves are core's (`errorResponse`,
+// `readEnvelope`, `readCappedText`), shared with the server, the SDK and the CLI.
 import {
-  DOCS_BASE,
-  ERROR_CODES,
+  errorResponse as coreErrorResponse,
+  readEnvelope as coreReadEnvelope,
   type ErrorCode,
-  type ErrorEnvelope,
   isErrorCode,
+  readCappedText,
 } from '@latchkey/core';
 
 export function errorResponse(
@@ -14,18 +15,14 @@ export function errorResponse(
   requestId: string,
   headers: Record<string, string> = {},
 ): Response {
-  const body: ErrorEnvelope = { error: { code, message, requestId, docs: `${DOCS_BASE}${code}` } };
-  return Response.json(body, {
-    status: ERROR_CODES[code].status,
-    headers: { 'x-request-id': requestId, 'cache-control': 'no-store', ...headers },
-  });
+  return coreErrorResponse(code, message, { requestId, headers });
 }
 
-/** The code and message of an error envelope, or undefined when `body` is not one. */
+/** The code and message of an error envelope, or undefined when `body` is not one this build knows. */
 export function readEnvelope(body: unknown): { code: ErrorCode; message: string } | undefined {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  if (!error || !isErrorCode(error.code)) return undefined;
-  return { code: error.code, message: typeof error.message === 'string' ? error.message : '' };
+  const envelope = coreReadEnvelope(body);
+  if (!envelope || !isErrorCode(envelope.code)) return undefined;
+  return { code: envelope.code, message: envelope.message ?? '' };
 }
 
 export type BodyResult =
@@ -34,31 +31,15 @@ export type BodyResult =
 
 /** Reads a JSON body of at most `limit` bytes without buffering more than that. */
 export async function readJsonBody(request: Request, limit: number): Promise<BodyResult> {
-  const tooLarge = {
-    ok: false,
-    code: 'PAYLOAD_TOO_LARGE',
-    message: `the body is larger than ${limit} bytes`,
-  } as const;
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) return tooLarge;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => undefined);
-        return tooLarge;
-      }
-      chunks.push(value);
-    }
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const read = await readCappedText(request, limit);
+  if (!read.ok)
+    return {
+      ok: false,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `the body is larger than ${limit} bytes`,
+    };
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(read.text) };
   } catch {
     return { ok: false, code: 'INVALID_REQUEST', message: 'the body is not JSON' };
   }

@@ -23,7 +23,7 @@ export { createRemoteRuntime } from './remote-runtime.js';
 export type { Runtime, RuntimeOptions, RuntimeStats } from './runtime.js';
 export { createRuntime } from './runtime.js';
 export type { RuntimeAgent, RuntimeAgentOptions } from './runtime-agent.js';
-export { startRuntimeAgent } from './runtime-agent.js';
+export { RegistrationError, startRuntimeAgent } from './runtime-agent.js';
 export type { RuntimeHandlerOptions } from './runtime-handler.js';
 export { createRuntimeHandler } from './runtime-handler.js';
 export type {

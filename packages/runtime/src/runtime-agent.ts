@@ -60,6 +60,19 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
 const REGISTER_ATTEMPTS = 6;
 const FLUSH_ON_CLOSE_MS = 3000;
 
+/** Registering failed; `final` when retrying cannot help (a 4xx, an answer this runtime cannot use). */
+export class RegistrationError extends Error {
+  override readonly name = 'RegistrationError';
+  constructor(
+    message: string,
+    /** The coordinator's code (RUNTIME_CREDENTIAL_INVALID, …), when it answered with one. */
+    readonly code: string | undefined,
+    readonly final: boolean,
+  ) {
+    super(message);
+  }
+}
+
 const describe = (a: CoordinatorAnswer) =>
   a.error ? `${a.error.code}: ${a.error.message}` : `HTTP ${a.status}`;
 
@@ -140,19 +153,19 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       version: VERSION,
     });
     if (answer.status !== 200) {
-      // `code` is the coordinator's (INVALID_API_KEY, …): the CLI prints it as is. A 5xx
-      // may pass; a 4xx will not.
-      throw Object.assign(
-        new Error(`the coordinator refused to register this runtime (${describe(answer)})`),
-        { code: answer.error?.code, final: answer.status < 500 },
+      // `code` is the coordinator's (RUNTIME_CREDENTIAL_REVOKED, …): the CLI prints it as
+      // is. A 5xx may pass; a 4xx will not.
+      throw new RegistrationError(
+        `the coordinator refused to register this runtime (${describe(answer)})`,
+        answer.error?.code,
+        answer.status < 500,
       );
     }
     const unexpected = () =>
-      Object.assign(
-        new Error('the coordinator answered the registration with something unexpected'),
-        {
-          final: true,
-        },
+      new RegistrationError(
+        'the coordinator answered the registration with something unexpected',
+        undefined,
+        true,
       );
     const body = Registered.safeParse(answer.body);
     if (!body.success) throw unexpected();
@@ -207,7 +220,8 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       break;
     } catch (error) {
       // Network errors and 5xx are retried: the coordinator may be starting too.
-      const final = attempt >= REGISTER_ATTEMPTS || (error as { final?: boolean }).final === true;
+      const final =
+        attempt >= REGISTER_ATTEMPTS || (error instanceof RegistrationError && error.final);
       if (final) {
         unsubscribe();
         forwarder.stop();
@@ -241,8 +255,8 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
         });
         await reregister();
       } else if (answer.status === 401) {
-        // The coordinator no longer accepts this runtime (its credential was revoked):
-        // nothing it hosts may go on.
+        // The coordinator no longer accepts this runtime (RUNTIME_CREDENTIAL_REVOKED, or
+        // _INVALID once the runtime is deleted): nothing it hosts may go on.
         log.error('the coordinator refused this runtime; ending its sessions', {
           error: answer.error?.code,
         });

@@ -1,7 +1,7 @@
 // The runtime's side of the runtime HTTP protocol: what the coordinator calls on a
 // runtime in another process (or through `/runtime-host/*` on a server).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ERROR_CODES, type ErrorCode, isCloseReason, newId } from '@latchkey/core';
+import { bearerToken, ERROR_CODES, type ErrorCode, isCloseReason, newId } from '@latchkey/core';
 import { z } from 'zod';
 import { errorResponse, readJsonBody } from './http-envelope.js';
 import { errorDetail, type Logger, silentLogger } from './logger.js';
@@ -70,10 +70,9 @@ export function createRuntimeHandler(
   const log = options.log ?? silentLogger;
 
   const authorized = (request: Request): boolean => {
-    const header = request.headers.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const token = bearerToken(request.headers.get('authorization'));
     // Compare digests: equal lengths, and the time does not depend on where they differ.
-    return !!match && timingSafeEqual(digest(match[1] as string), expected);
+    return token !== undefined && timingSafeEqual(digest(token), expected);
   };
 
   return async (request): Promise<Response> => {

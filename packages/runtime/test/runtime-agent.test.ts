@@ -223,11 +223,11 @@ describe('startRuntimeAgent', () => {
     coordinator = await fakeCoordinator();
     coordinator.answers['/v1/runtimes/register'] = () => [
       401,
-      { error: { code: 'INVALID_API_KEY', message: 'unknown credential' } },
+      { error: { code: 'RUNTIME_CREDENTIAL_INVALID', message: 'unknown credential' } },
     ];
     const failed = startRuntimeAgent({ serverUrl: coordinator.url, credential: CREDENTIAL, log });
     await expect(failed).rejects.toMatchObject({
-      code: 'INVALID_API_KEY',
+      code: 'RUNTIME_CREDENTIAL_INVALID',
       message: expect.stringContaining('unknown credential'),
     });
     expect(coordinator.calls.filter((c) => c.path === '/v1/runtimes/register')).toHaveLength(1);

@@ -1,5 +1,5 @@
 // The runtime HTTP protocol, runtime side: auth, routes, envelopes, bad input.
-import { DOCS_BASE } from '@latchkey/core';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { createRuntimeHandler } from '../src/runtime-handler.js';
@@ -57,7 +57,7 @@ describe('runtime handler auth', () => {
         code: 'INVALID_TOKEN',
         message: expect.stringContaining('runtime secret'),
         requestId: expect.stringMatching(/^req_/),
-        docs: `${DOCS_BASE}INVALID_TOKEN`,
+        docs: `/docs/errors#INVALID_TOKEN`,
       });
       expect(res.headers.get('x-request-id')).toBe(error.requestId);
     }

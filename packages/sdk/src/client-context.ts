@@ -10,6 +10,8 @@ export interface ClientContext {
   readonly peer: string;
   /** The client's per-attempt timeout, for calls that need a longer default. */
   readonly timeoutMs: number;
+  /** The platform's URL, where errors made here link to its `/docs/errors`; unset when unknown. */
+  readonly docsBase: string | undefined;
   /**
    * Sends one call (see `send`). When the platform refuses the session token as
    * expired or invalid and the token comes from a resolver, the cached token is
@@ -38,6 +40,7 @@ export function createClientContext(
     auth: settings.auth,
     peer: settings.peer,
     timeoutMs: transport.timeoutMs,
+    docsBase: transport.docsBase,
     async call<T>(call: Call, options?: RequestOptions): Promise<T> {
       if (refreshable === undefined) return send<T>(transport, call, options);
       const used = await refreshable.get();

@@ -8,10 +8,11 @@ import {
   checkNumber,
   checkOptionsObject,
   fail,
+  platformBaseUrl,
   resolveFetch,
 } from './options.js';
 import { createRealtime, type RealtimeApi } from './realtime-connect.js';
-import { DEFAULT_BASE_URL, isBrowser, readEnv, warnOnce } from './runtime.js';
+import { isBrowser, readEnv, warnOnce } from './runtime.js';
 import {
   createTokenSource,
   type TokenResolver,
@@ -197,14 +198,7 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
     auth = 'proxy';
     baseUrl = checkBaseUrl(where, 'proxy', o.proxy);
   } else {
-    baseUrl =
-      o.baseUrl !== undefined
-        ? checkBaseUrl(where, 'baseUrl', o.baseUrl)
-        : checkBaseUrl(
-            where,
-            'baseUrl (from LATCHKEY_BASE_URL)',
-            readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
-          );
+    baseUrl = platformBaseUrl(where, o.baseUrl);
     if (o.token !== undefined) {
       auth = 'token';
       if (typeof o.token === 'string') {
@@ -248,6 +242,8 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
     fetch: fetchImpl,
     timeoutMs,
     maxRetries,
+    // A proxy is your backend, which serves no error-code page; the platform does.
+    docsBase: auth === 'proxy' ? undefined : baseUrl,
     async authorization() {
       if (apiKey !== undefined) return `Bearer ${apiKey}`;
       if (source !== undefined) return `Bearer ${await source.get()}`;
@@ -296,6 +292,7 @@ export function buildClient(options: unknown, settings: InternalClientSettings):
           throw new LatchkeyError(
             'INTERNAL_ERROR',
             `${peer} answered POST /v1/tokens without a token. Check that baseUrl points at Latchkey.`,
+            { docsBase: transport.docsBase },
           );
         return { token: created.token, tokenId: created.tokenId, expiresAt: created.expiresAt };
       },

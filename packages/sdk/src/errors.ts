@@ -1,33 +1,25 @@
-import { ERROR_CODES as CORE_ERROR_CODES, DOCS_BASE } from '@latchkey/core';
+import { ERROR_CODES, type ErrorCode, errorDocsUrl, readEnvelopeText } from '@latchkey/core';
 import { parseRetryAfter } from './retry.js';
 
 /**
- * Codes only the SDK produces. `status` 0 means no HTTP response was had.
- * `UNAUTHORIZED` is what the SDK's own server helpers answer when your `authorize`
- * refuses a request, so the browser can tell "sign in" from a platform error.
+ * Every code a `LatchkeyError` can carry: core's one registry, which holds the
+ * platform's codes and the client-side ones (`side: 'client'`) the SDK raises itself.
+ */
+export { ERROR_CODES };
+
+/**
+ * The codes only the SDK produces (`side: 'client'` in the registry). `status` 0
+ * means no HTTP response was had. `UNAUTHORIZED` is what the SDK's own server helpers
+ * answer when your `authorize` refuses a request, so the browser can tell "sign in"
+ * from a platform error.
  */
 export const SDK_ERROR_CODES = {
-  NETWORK_ERROR: {
-    status: 0,
-    fix: 'Check baseUrl (or LATCHKEY_BASE_URL) and that the platform is running and reachable from here.',
-  },
-  TIMEOUT: {
-    status: 0,
-    fix: 'The platform did not answer in time; retry, or raise timeoutMs if it is just slow.',
-  },
-  UNAUTHORIZED: {
-    status: 401,
-    fix: 'Sign in to the app first: its backend hands out Latchkey access only to users its authorize() accepts.',
-  },
-} as const satisfies Record<string, { status: number; fix: string }>;
+  NETWORK_ERROR: ERROR_CODES.NETWORK_ERROR,
+  TIMEOUT: ERROR_CODES.TIMEOUT,
+  UNAUTHORIZED: ERROR_CODES.UNAUTHORIZED,
+} as const;
 
-/** Every code a `LatchkeyError` can carry: the platform's registry (from core) plus the SDK's own. */
-export const ERROR_CODES: typeof CORE_ERROR_CODES & typeof SDK_ERROR_CODES = {
-  ...CORE_ERROR_CODES,
-  ...SDK_ERROR_CODES,
-};
-
-export type LatchkeyErrorCode = keyof typeof ERROR_CODES;
+export type LatchkeyErrorCode = ErrorCode;
 
 export interface LatchkeyErrorOptions {
   /** The HTTP status; 0 when there was no response (network failure, timeout). */
@@ -35,7 +27,13 @@ export interface LatchkeyErrorOptions {
   requestId?: string | undefined;
   /** Seconds the platform asked us to wait (`Retry-After`). */
   retryAfter?: number | undefined;
+  /** A link to this code's documentation; from the server's envelope when it sent one. */
   docs?: string | undefined;
+  /**
+   * The platform's URL, when the error was made here rather than read from an
+   * envelope: `docs` then links to that server's own `/docs/errors#CODE`.
+   */
+  docsBase?: string | undefined;
   cause?: unknown;
 }
 
@@ -60,8 +58,12 @@ export class LatchkeyError extends Error {
   readonly status: number;
   readonly requestId: string | undefined;
   readonly retryAfter: number | undefined;
-  /** A link to this code's documentation. */
-  readonly docs: string;
+  /**
+   * A link to this code's row on the platform's error-code page (`…/docs/errors#CODE`):
+   * the server's own link, or one to the client's baseUrl for errors the SDK made;
+   * undefined when the SDK made it without knowing a platform URL.
+   */
+  readonly docs: string | undefined;
 
   constructor(
     code: LatchkeyErrorCode | (string & {}),
@@ -73,7 +75,9 @@ export class LatchkeyError extends Error {
     this.status = options.status ?? knownCode(code)?.status ?? 0;
     this.requestId = options.requestId;
     this.retryAfter = options.retryAfter;
-    this.docs = options.docs ?? DOCS_BASE + code;
+    this.docs =
+      options.docs ??
+      (options.docsBase === undefined ? undefined : errorDocsUrl(code, options.docsBase));
   }
 }
 
@@ -104,38 +108,27 @@ const CODE_BY_STATUS: Record<number, LatchkeyErrorCode> = {
   504: 'UNAVAILABLE',
 };
 
-interface Envelope {
-  error?: { code?: unknown; message?: unknown; requestId?: unknown; docs?: unknown };
-}
-
 /**
  * Turns a non-2xx response into a LatchkeyError: the `{error:{code,…}}` envelope when
  * there is one (the platform and the SDK's server helpers), else a code from the status.
+ * `docsBase` (the platform's URL) links an error without an envelope to its docs.
  */
-export function errorFromResponse(res: Response, bodyText: string, what: string): LatchkeyError {
-  let envelope: Envelope['error'];
-  try {
-    envelope = (JSON.parse(bodyText) as Envelope).error;
-  } catch {
-    envelope = undefined;
-  }
-  const envCode = envelope?.code;
-  const code =
-    typeof envCode === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(envCode)
-      ? envCode
-      : (CODE_BY_STATUS[res.status] ?? 'INTERNAL_ERROR');
-  const message =
-    typeof envelope?.message === 'string' && envelope.message !== ''
-      ? envelope.message.slice(0, 500)
-      : `${what} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-  const requestId =
-    typeof envelope?.requestId === 'string'
-      ? envelope.requestId
-      : (res.headers.get('x-request-id') ?? undefined);
+export function errorFromResponse(
+  res: Response,
+  bodyText: string,
+  what: string,
+  docsBase?: string,
+): LatchkeyError {
+  const envelope = readEnvelopeText(bodyText);
+  const code = envelope?.code ?? CODE_BY_STATUS[res.status] ?? 'INTERNAL_ERROR';
+  const message = envelope?.message
+    ? envelope.message.slice(0, 500)
+    : `${what} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   return new LatchkeyError(code, explain(code, message), {
     status: res.status,
-    requestId,
+    requestId: envelope?.requestId ?? res.headers.get('x-request-id') ?? undefined,
     retryAfter: parseRetryAfter(res.headers.get('retry-after')),
-    docs: typeof envelope?.docs === 'string' ? envelope.docs : undefined,
+    docs: envelope?.docs,
+    docsBase,
   });
 }

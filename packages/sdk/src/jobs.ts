@@ -73,7 +73,7 @@ export function createJobs(ctx: ClientContext): {
       },
       options,
     );
-    return checkJobInfo(job, peer, 'POST /v1/jobs');
+    return checkJobInfo(job, peer, 'POST /v1/jobs', ctx.docsBase);
   };
 
   const status = async (where: string, jobId: unknown, options?: RequestOptions) => {
@@ -88,7 +88,7 @@ export function createJobs(ctx: ClientContext): {
       },
       options,
     );
-    return checkJobInfo(job, peer, 'GET /v1/jobs/{id}');
+    return checkJobInfo(job, peer, 'GET /v1/jobs/{id}', ctx.docsBase);
   };
 
   const result = async (where: string, jobId: unknown, options?: RequestOptions) => {
@@ -137,17 +137,24 @@ export function createJobs(ctx: ClientContext): {
             result: (id, signal) => result('jobs.submitAndWait', id, { signal }),
           },
           options,
+          ctx.docsBase,
         ),
     },
   };
 }
 
-function checkJobInfo(value: unknown, peer: string, what: string): JobInfo {
+function checkJobInfo(
+  value: unknown,
+  peer: string,
+  what: string,
+  docsBase: string | undefined,
+): JobInfo {
   const v = value as Partial<JobInfo> | null;
   if (typeof v !== 'object' || v === null || typeof v.jobId !== 'string' || !v.state)
     throw new LatchkeyError(
       'INTERNAL_ERROR',
       `${peer} answered ${what} without a job. Check that the URL points at Latchkey.`,
+      { docsBase },
     );
   return v as JobInfo;
 }

@@ -2,7 +2,7 @@
 // TypeError thrown at construction that names the function and the option.
 
 import { type KeyKind, parseKey } from '@latchkey/core';
-import { isBrowser } from './runtime.js';
+import { DEFAULT_BASE_URL, isBrowser, readEnv } from './runtime.js';
 
 export function fail(where: string, message: string): never {
   throw new TypeError(`${where}: ${message}`);
@@ -40,6 +40,17 @@ export function checkApiKey(where: string, label: string, value: unknown): KeyKi
  * An absolute http(s) URL without credentials, query or fragment, returned without
  * its trailing slash. In a browser a path (`/api/latchkey`) is taken relative to the page.
  */
+/** The platform's URL: the `baseUrl` option, else LATCHKEY_BASE_URL, else the default; checked. */
+export function platformBaseUrl(where: string, given: unknown): string {
+  return given !== undefined
+    ? checkBaseUrl(where, 'baseUrl', given)
+    : checkBaseUrl(
+        where,
+        'baseUrl (from LATCHKEY_BASE_URL)',
+        readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
+      );
+}
+
 export function checkBaseUrl(where: string, label: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '')
     fail(where, `${label} must be a URL string, e.g. "https://latchkey.example.com"`);

@@ -1,3 +1,5 @@
+import { backoffMs } from '@latchkey/core';
+
 /** The longest `Retry-After` the SDK waits out by itself; past this it throws and lets you decide. */
 export const MAX_RETRY_AFTER_SECONDS = 60;
 
@@ -23,8 +25,7 @@ export function parseRetryAfter(
  */
 export function retryDelayMs(attempt: number, retryAfterSeconds: number | undefined): number {
   if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000 + Math.random() * 100;
-  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+  return backoffMs(attempt, { baseMs: BASE_DELAY_MS, maxMs: MAX_DELAY_MS, jitter: true });
 }
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */

@@ -25,6 +25,7 @@ export function sessionCalls(ctx: ClientContext): SessionCalls {
     throw new LatchkeyError(
       'INTERNAL_ERROR',
       `${peer} answered ${what} with something that is not a session. Check that the URL points at Latchkey.`,
+      { docsBase: ctx.docsBase },
     );
   };
   const isSession = (v: Record<string, unknown>) =>

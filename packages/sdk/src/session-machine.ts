@@ -1,4 +1,9 @@
-import { type CloseReason, type CreatedSession, parseRuntimeMessage } from '@latchkey/core';
+import {
+  backoffMs,
+  type CloseReason,
+  type CreatedSession,
+  parseRuntimeMessage,
+} from '@latchkey/core';
 import { explain, LatchkeyError } from './errors.js';
 import { Emitter } from './event-emitter.js';
 import { checkNumber } from './options.js';
@@ -305,7 +310,7 @@ export class Session implements RealtimeSession {
     let failure: unknown = dropError(`${what}, and reconnecting is off`);
     for (let attempt = 0; attempt < this.#settings.maxReconnectAttempts; attempt++) {
       try {
-        if (attempt > 0) await sleep(1000 * 2 ** (attempt - 1), this.#life.signal);
+        if (attempt > 0) await sleep(backoffMs(attempt - 1, { baseMs: 1000 }), this.#life.signal);
         const info = await this.#api.get(this.sessionId, this.#life.signal);
         if (info.state === 'closed') {
           this.#finish(info.closeReason ?? 'transport_lost', 'server');

@@ -1,3 +1,4 @@
+import { fetchFailureDetail } from '@latchkey/core';
 import { errorFromResponse, explain, LatchkeyError } from './errors.js';
 import { MAX_RETRY_AFTER_SECONDS, retryDelayMs, sleep } from './retry.js';
 import { isBrowser, SDK_VERSION } from './runtime.js';
@@ -18,6 +19,8 @@ export interface Transport {
   maxRetries: number;
   /** The Authorization header value, or undefined to send none (proxy mode). */
   authorization(): Promise<string | undefined>;
+  /** The platform's URL, where errors made here link to its `/docs/errors`; unset when unknown. */
+  docsBase?: string | undefined;
 }
 
 export interface Call {
@@ -109,11 +112,16 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
               'INTERNAL_ERROR',
               `${call.peer} answered ${res.status} with a body that is not JSON`,
             ),
-            { status: res.status, requestId: res.headers.get('x-request-id') ?? undefined, cause },
+            {
+              status: res.status,
+              requestId: res.headers.get('x-request-id') ?? undefined,
+              docsBase: t.docsBase,
+              cause,
+            },
           );
         }
       }
-      failure = errorFromResponse(res, text, call.peer);
+      failure = errorFromResponse(res, text, call.peer, t.docsBase);
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
       if (signal?.aborted) throw signal.reason;
@@ -122,12 +130,15 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
           ? new LatchkeyError(
               'TIMEOUT',
               explain('TIMEOUT', `no answer from ${call.peer} within ${timeoutMs} ms`),
-              { cause: error },
+              { docsBase: t.docsBase, cause: error },
             )
           : new LatchkeyError(
               'NETWORK_ERROR',
-              explain('NETWORK_ERROR', `could not reach ${call.peer} (${describeCause(error)})`),
-              { cause: error },
+              explain(
+                'NETWORK_ERROR',
+                `could not reach ${call.peer} (${fetchFailureDetail(error)})`,
+              ),
+              { docsBase: t.docsBase, cause: error },
             );
     } finally {
       clearTimeout(timer);
@@ -141,12 +152,4 @@ export async function send<T>(t: Transport, call: Call, options: RequestOptions 
       throw failure;
     await sleep(retryDelayMs(attempt, failure.retryAfter), signal);
   }
-}
-
-function describeCause(error: unknown): string {
-  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const inner = e?.cause;
-  if (inner && typeof inner.code === 'string') return inner.code;
-  if (inner && typeof inner.message === 'string') return inner.message;
-  return typeof e?.message === 'string' ? e.message : String(error);
 }

@@ -29,7 +29,11 @@ export interface JobCalls {
 class Deadline extends Error {}
 
 /** @internal submit, poll with backoff until the job ends, then fetch the result. */
-export async function waitForJob(calls: JobCalls, options?: WaitOptions): Promise<Blob> {
+export async function waitForJob(
+  calls: JobCalls,
+  options?: WaitOptions,
+  docsBase?: string,
+): Promise<Blob> {
   const where = 'jobs.submitAndWait';
   const o = checkOptionsObject(where, options, WAIT_OPTIONS) as WaitOptions;
   const onStatusChange =
@@ -70,6 +74,7 @@ export async function waitForJob(calls: JobCalls, options?: WaitOptions): Promis
       throw new LatchkeyError(
         code,
         explain(code, `job ${job.jobId} failed: ${job.error?.message ?? 'no reason given'}`),
+        { docsBase },
       );
     }
     return await calls.result(job.jobId, signal);
@@ -83,7 +88,7 @@ export async function waitForJob(calls: JobCalls, options?: WaitOptions): Promis
             ? `the job was not accepted within ${timeoutMs} ms`
             : `job ${jobId} did not finish within ${timeoutMs} ms; it may still finish: poll client.jobs.status('${jobId}')`,
         ),
-        { cause: error },
+        { docsBase, cause: error },
       );
     throw error;
   } finally {

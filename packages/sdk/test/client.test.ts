@@ -1,6 +1,6 @@
 // The client against a real Latchkey server on a fresh PGlite: tokens, every error
 // the server can produce, retries, the token resolver, abort and timeout.
-import { DOCS_BASE, generateKey } from '@latchkey/core';
+import { generateKey } from '@latchkey/core';
 import { createVerifier } from '@latchkey/core/node';
 import { createMemoryRateLimiter, type RateLimiter, systemClock } from '@latchkey/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -89,7 +89,7 @@ async function expectLatchkeyError(
   expect(e.name).toBe('LatchkeyError');
   expect(e.message).toMatch(expected.message);
   expect(e.stack).toContain('LatchkeyError');
-  expect(e.docs).toBe(expected.docs ?? DOCS_BASE + expected.code);
+  expect(e.docs).toBe(expected.docs);
   const fix = (ERROR_CODES as Record<string, { fix: string }>)[expected.code]?.fix;
   if (fix) expect(e.message).toContain(fix);
   if (expected.requestId !== false) expect(e.requestId).toMatch(/^req_[0-9A-Za-z]{22}$/);
@@ -526,7 +526,13 @@ describe('retries', () => {
       const before = stub.requests.length;
       await expectLatchkeyError(
         createClient({ apiKey: key, baseUrl: stub.url, maxRetries: 2 }).tokens.create(),
-        { code: 'RATE_LIMITED', status: 429, message: /slow down/i, requestId: false },
+        {
+          code: 'RATE_LIMITED',
+          status: 429,
+          message: /slow down/i,
+          requestId: false,
+          docs: `${stub.url}/docs/errors#RATE_LIMITED`,
+        },
       );
       expect(stub.requests.length - before).toBe(3);
     });
@@ -541,6 +547,7 @@ describe('retries', () => {
           status: 429,
           message: /slow down/i,
           requestId: false,
+          docs: `${stub.url}/docs/errors#RATE_LIMITED`,
         },
       );
       expect(e.retryAfter).toBe(120);
@@ -586,6 +593,8 @@ describe('retries', () => {
         message:
           /^The Latchkey platform at http:\/\/127\.0\.0\.1:\d+ answered 404 Not Found\. Check the id or path/,
         requestId: false,
+        // No envelope: the SDK links the code to the platform it called.
+        docs: `${stub.url}/docs/errors#NOT_FOUND`,
       });
       answers = [{ status: 201, body: { nope: true } }];
       await expect(
@@ -634,6 +643,7 @@ describe('retries', () => {
           `^Could not reach the Latchkey platform at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\. Check baseUrl`,
         ),
         requestId: false,
+        docs: `http://127.0.0.1:${port}/docs/errors#NETWORK_ERROR`,
       },
     );
     expect(idem.statuses).toEqual([0, 0]);
@@ -712,6 +722,7 @@ describe('abort and timeout', () => {
           status: 0,
           message: /^No answer from the Latchkey platform at .* within 200 ms\. .*raise timeoutMs/,
           requestId: false,
+          docs: `${hang.url}/docs/errors#TIMEOUT`,
         },
       );
       expect(hang.accepted()).toBe(1);
@@ -724,7 +735,13 @@ describe('abort and timeout', () => {
           maxRetries: 1,
           fetch: counted.fetch,
         }).whoami({ timeoutMs: 150 }),
-        { code: 'TIMEOUT', status: 0, message: /within 150 ms/, requestId: false },
+        {
+          code: 'TIMEOUT',
+          status: 0,
+          message: /within 150 ms/,
+          requestId: false,
+          docs: `${hang.url}/docs/errors#TIMEOUT`,
+        },
       );
       expect(counted.statuses).toEqual([0, 0]);
     } finally {

@@ -135,8 +135,11 @@ describe('client.jobs', () => {
     expect(error.code).toBe(last?.error?.code);
     expect(error.code).toBe('JOB_FAILED');
     expect(error.message).toContain(`Job ${last?.jobId} failed: ${last?.error?.message}`);
+    // Made by the SDK from the job's state: it links to the platform's own error page.
+    expect(error.docs).toBe(`${lk.url}/docs/errors#JOB_FAILED`);
     const result = await rejection(server.jobs.result(last?.jobId as string));
     expect(result).toMatchObject({ code: 'JOB_FAILED', status: 409 });
+    expect(result.docs).toBe(`${lk.url}/docs/errors#JOB_FAILED`);
   });
 
   it('a result asked for too early is JOB_NOT_FINISHED; a wait that runs out is TIMEOUT', async () => {

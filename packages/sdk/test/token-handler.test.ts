@@ -1,7 +1,7 @@
 // The backend token route, against a real Latchkey server: through Request/Response
 // directly and through the node adapter on a real listening server, with the
 // browser side (tokenFromRoute) reading its answers.
-import { DOCS_BASE, generateKey } from '@latchkey/core';
+import { generateKey } from '@latchkey/core';
 import { createVerifier, type TokenVerifier } from '@latchkey/core/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, LatchkeyError, tokenFromRoute } from '../src/index.js';
@@ -67,7 +67,8 @@ describe('createTokenHandler via Request/Response', () => {
         code: 'UNAUTHORIZED',
         message: expect.stringMatching(/not signed in/),
         requestId: expect.stringMatching(/^req_/),
-        docs: `${DOCS_BASE}UNAUTHORIZED`,
+        // The refusal links to the platform's own error-code page.
+        docs: `${lk.url}/docs/errors#UNAUTHORIZED`,
       },
     });
     expect(r.res.headers.get('cache-control')).toBe('no-store');

@@ -1,4 +1,4 @@
-import type { IceServer } from '@latchkey/core';
+import { formatIssues, type IceServer } from '@latchkey/core';
 import type { TurnConfig } from '@latchkey/core/node';
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js';
@@ -208,9 +208,8 @@ function parseEnv<T extends z.ZodType>(
   );
   const parsed = schema.safeParse(clean);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new ConfigError(
-      `${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`,
+      formatIssues(parsed.error.issues, { max: 1, root: 'environment' }) || 'environment: invalid',
     );
   }
   return parsed.data;

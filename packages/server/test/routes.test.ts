@@ -760,9 +760,11 @@ describe('operational endpoints', () => {
     expect(rows.map((m) => m[1])).toEqual(Object.keys(ERROR_CODES));
     for (const [, code, row] of rows) {
       const { status, fix } = ERROR_CODES[code as keyof typeof ERROR_CODES];
+      const side = (ERROR_CODES as Record<string, { side?: string }>)[code as string]?.side;
+      const statusText = side === 'client' ? `${status || '—'} (client-side)` : String(status);
       const escaped = fix.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
       expect(row).toBe(
-        `<td><a href="#${code}"><code>${code}</code></a></td><td>${status}</td><td>${escaped}</td>`,
+        `<td><a href="#${code}"><code>${code}</code></a></td><td>${statusText}</td><td>${escaped}</td>`,
       );
     }
     expect(r.text).toContain('href="/docs"');

@@ -48,9 +48,9 @@ describe('a coordinator with no runtime', () => {
     expect((await readError(none)).error.code).toBe('MISSING_API_KEY');
     const wrong = await runtimeCall('/v1/runtimes/register', body, `rt_${'A'.repeat(43)}`);
     expect(wrong.status).toBe(401);
-    expect((await readError(wrong)).error.code).toBe('INVALID_API_KEY');
+    expect((await readError(wrong)).error.code).toBe('RUNTIME_CREDENTIAL_INVALID');
     const appKey = await runtimeCall('/v1/runtimes/register', body, rt.key);
-    expect((await readError(appKey)).error.code).toBe('INVALID_API_KEY');
+    expect((await readError(appKey)).error.code).toBe('RUNTIME_CREDENTIAL_INVALID');
   });
 });
 
@@ -149,7 +149,7 @@ describe('a registered runtime process', () => {
       instanceId: 'x'.repeat(8),
       sessions: [],
     });
-    expect((await readError(hb)).error.code).toBe('API_KEY_REVOKED');
+    expect((await readError(hb)).error.code).toBe('RUNTIME_CREDENTIAL_REVOKED');
     await rt.server.platform.audit.flush();
     const audit = await listAudit(rt.server.platform.db, {
       orgId: rt.orgId,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { actor, unwrap, withAdmin } from '../admin-connection.js';
+import { EXIT } from '../exit-codes.js';
 import { CliError, printJson, printTable } from '../output.js';
 import { type Db, dbOptions } from './admin.js';
 
@@ -72,9 +73,14 @@ export function registerAdminRealtime(program: Command) {
     .action(async (o: Db & { org: string; state?: string; limit: string }) => {
       const limit = Number.parseInt(o.limit, 10);
       if (!Number.isInteger(limit) || limit <= 0)
-        throw new CliError('USAGE', '--limit must be a positive integer', undefined, 2);
+        throw new CliError('USAGE', '--limit must be a positive integer', undefined, EXIT.USAGE);
       if (o.state !== undefined && !(STATES as readonly string[]).includes(o.state))
-        throw new CliError('USAGE', `--state must be one of ${STATES.join(', ')}`, undefined, 2);
+        throw new CliError(
+          'USAGE',
+          `--state must be one of ${STATES.join(', ')}`,
+          undefined,
+          EXIT.USAGE,
+        );
       const sessions = await withAdmin(o, async (api) =>
         unwrap(
           await api.listSessions({

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { actor, unwrap, withAdmin } from '../admin-connection.js';
 import { writeFileAtomic } from '../atomic-write.js';
+import { EXIT } from '../exit-codes.js';
 import { CliError, printJson } from '../output.js';
 import { type Db, dbOptions } from './admin.js';
 
@@ -35,7 +36,7 @@ export function registerAdminRegistry(program: Command) {
         try {
           new URL(o.realm);
         } catch {
-          throw new CliError('USAGE', `--realm: "${o.realm}" is not a URL`, undefined, 2);
+          throw new CliError('USAGE', `--realm: "${o.realm}" is not a URL`, undefined, EXIT.USAGE);
         }
       }
       const dir = resolve(o.out);

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { actor, unwrap, withAdmin } from '../admin-connection.js';
 import { parseDuration } from '../duration.js';
+import { EXIT } from '../exit-codes.js';
 import { CliError, printJson, printTable } from '../output.js';
 
 export interface Db {
@@ -206,7 +207,7 @@ export function registerAdmin(program: Command) {
     .action(async (o: Db & { org: string; since?: string; action?: string; limit: string }) => {
       const limit = Number.parseInt(o.limit, 10);
       if (!Number.isInteger(limit) || limit <= 0)
-        throw new CliError('USAGE', '--limit must be a positive integer', undefined, 2);
+        throw new CliError('USAGE', '--limit must be a positive integer', undefined, EXIT.USAGE);
       const events = await withAdmin(o, async (api) =>
         unwrap(
           await api.audit({

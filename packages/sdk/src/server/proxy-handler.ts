@@ -1,13 +1,14 @@
+import { readCappedBody } from '@latchkey/core';
 import {
   checkApiKey,
-  checkBaseUrl,
   checkFunction,
   checkNumber,
   checkOptionsObject,
   fail,
+  platformBaseUrl,
   resolveFetch,
 } from '../options.js';
-import { DEFAULT_BASE_URL, readEnv } from '../runtime.js';
+import { readEnv } from '../runtime.js';
 import {
   copyHeaders,
   END_USER,
@@ -87,35 +88,14 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 class BodyTooLarge extends Error {}
 class UpstreamTimeout extends Error {}
 
-/** Reads at most `limit` bytes of the body, refusing as soon as it is known to be larger. */
+/** Reads at most `limit` bytes of the body (core's reader); undefined when there is none. */
 async function readBody(
   request: Request,
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
-  if (request.body === null) return undefined;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  if (total === 0) return undefined;
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.byteLength;
-  }
-  return body;
+  const read = await readCappedBody(request, limit);
+  if (!read.ok) throw new BodyTooLarge();
+  return read.bytes.byteLength === 0 ? undefined : read.bytes;
 }
 
 /**
@@ -154,16 +134,11 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
   const apiKey = o.apiKey ?? readEnv('LATCHKEY_API_KEY');
   if (apiKey === undefined) fail(where, 'apiKey is required: pass it or set LATCHKEY_API_KEY');
   checkApiKey(where, o.apiKey === undefined ? 'apiKey (from LATCHKEY_API_KEY)' : 'apiKey', apiKey);
-  const base = new URL(
-    o.baseUrl !== undefined
-      ? checkBaseUrl(where, 'baseUrl', o.baseUrl)
-      : checkBaseUrl(
-          where,
-          'baseUrl (from LATCHKEY_BASE_URL)',
-          readEnv('LATCHKEY_BASE_URL') ?? DEFAULT_BASE_URL,
-        ),
-  );
+  const base = new URL(platformBaseUrl(where, o.baseUrl));
   const basePathOut = base.pathname.replace(/\/+$/, '');
+  // Refusals link to the platform's own error-code page, as its envelopes do.
+  const refuse: typeof errorResponse = (code, message, init = {}) =>
+    errorResponse(code, message, { docsBase: `${base.origin}${basePathOut}`, ...init });
   let basePath = '';
   if (o.basePath !== undefined) {
     if (typeof o.basePath !== 'string')
@@ -212,29 +187,25 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
     try {
       url = new URL(request.url);
     } catch {
-      return errorResponse('INVALID_REQUEST', 'the request URL cannot be read');
+      return refuse('INVALID_REQUEST', 'the request URL cannot be read');
     }
     if (url.hash !== '')
-      return errorResponse('INVALID_REQUEST', 'the request URL must not have a fragment');
+      return refuse('INVALID_REQUEST', 'the request URL must not have a fragment');
     const full = url.pathname;
     if (basePath !== '' && !full.startsWith(`${basePath}/`))
-      return errorResponse('NOT_FOUND', `this proxy serves only paths under ${basePath}/`);
+      return refuse('NOT_FOUND', `this proxy serves only paths under ${basePath}/`);
     const path = full.slice(basePath.length);
     const pathProblem = checkPath(path);
-    if (pathProblem) return errorResponse('INVALID_REQUEST', pathProblem);
+    if (pathProblem) return refuse('INVALID_REQUEST', pathProblem);
     const queryProblem = checkQuery(url.search);
-    if (queryProblem) return errorResponse('INVALID_REQUEST', queryProblem);
+    if (queryProblem) return refuse('INVALID_REQUEST', queryProblem);
     const { matched, allowedMethods } = matchRoute(routes, request.method, path);
     if (!matched) {
       if (allowedMethods && allowedMethods.length > 0)
-        return errorResponse(
-          'METHOD_NOT_ALLOWED',
-          `${request.method} is not forwarded for this path`,
-          {
-            headers: { allow: allowedMethods.join(', ') },
-          },
-        );
-      return errorResponse(
+        return refuse('METHOD_NOT_ALLOWED', `${request.method} is not forwarded for this path`, {
+          headers: { allow: allowedMethods.join(', ') },
+        });
+      return refuse(
         'NOT_FOUND',
         `the proxy does not forward ${request.method} ${path.slice(0, 100)}; it forwards only ${allowed || 'nothing (allow is empty)'}`,
       );
@@ -251,13 +222,10 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
       decision = await authorize(request, operation);
     } catch (error) {
       onError(error, request);
-      return errorResponse(
-        'INTERNAL_ERROR',
-        'the proxy failed while authorizing; see the server log',
-      );
+      return refuse('INTERNAL_ERROR', 'the proxy failed while authorizing; see the server log');
     }
     if (decision === null || decision === undefined || decision === false)
-      return errorResponse(
+      return refuse(
         'UNAUTHORIZED',
         'this request is not signed in to the app, or may not make this call',
       );
@@ -269,10 +237,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
           new TypeError('authorize(): endUser must be 1–128 characters of A-Z a-z 0-9 . _ : @ -'),
           request,
         );
-        return errorResponse(
-          'INTERNAL_ERROR',
-          'the proxy failed while authorizing; see the server log',
-        );
+        return refuse('INTERNAL_ERROR', 'the proxy failed while authorizing; see the server log');
       }
     }
 
@@ -282,17 +247,14 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
         body = await readBody(request, maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLarge)
-          return errorResponse(
-            'PAYLOAD_TOO_LARGE',
-            `the request body is over ${maxBodyBytes} bytes`,
-          );
-        return errorResponse('INVALID_REQUEST', 'the request body could not be read');
+          return refuse('PAYLOAD_TOO_LARGE', `the request body is over ${maxBodyBytes} bytes`);
+        return refuse('INVALID_REQUEST', 'the request body could not be read');
       }
     } else if (
       request.headers.has('content-length') &&
       request.headers.get('content-length') !== '0'
     ) {
-      return errorResponse('INVALID_REQUEST', `${request.method} requests carry no body`);
+      return refuse('INVALID_REQUEST', `${request.method} requests carry no body`);
     }
 
     // Built from the fixed base and the checked path only; checked once more before use.
@@ -302,7 +264,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
         new Error(`proxy: refused an upstream URL that left the platform: ${upstream.origin}`),
         request,
       );
-      return errorResponse('INVALID_REQUEST', 'the path cannot be forwarded');
+      return refuse('INVALID_REQUEST', 'the path cannot be forwarded');
     }
     const headers = copyHeaders(request.headers, requestHeaders);
     headers.set('authorization', `Bearer ${apiKey}`);
@@ -310,7 +272,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
 
     const controller = new AbortController();
     const onClientGone = () => controller.abort(request.signal.reason);
-    if (request.signal.aborted) return errorResponse('INVALID_REQUEST', 'the client went away');
+    if (request.signal.aborted) return refuse('INVALID_REQUEST', 'the client went away');
     request.signal.addEventListener('abort', onClientGone, { once: true });
     const timer = setTimeout(() => controller.abort(new UpstreamTimeout()), timeoutMs);
     let res: Response;
@@ -326,7 +288,7 @@ export function createProxyHandler(options: ProxyHandlerOptions): WebHandler {
       request.signal.removeEventListener('abort', onClientGone);
       const timedOut = controller.signal.reason instanceof UpstreamTimeout;
       onError(error, request);
-      return errorResponse(
+      return refuse(
         'UNAVAILABLE',
         timedOut
           ? `the platform did not answer within ${timeoutMs} ms`

@@ -1,35 +1,27 @@
-import { DOCS_BASE, newId } from '@latchkey/core';
-import { ERROR_CODES, type LatchkeyErrorCode } from '../errors.js';
+import { errorResponse as coreErrorResponse, type ErrorCode, newId } from '@latchkey/core';
 
 /** A request handler in the Fetch API's terms: Next.js route handlers, Hono, Deno, Bun, workers. */
 export type WebHandler = (request: Request) => Promise<Response>;
 
 /**
- * An error response in the platform's envelope, so the browser SDK reads refusals
- * from your backend exactly as it reads the platform's (and adds the code's fix line).
+ * An error response in the platform's envelope (core's), so the browser SDK reads
+ * refusals from your backend exactly as it reads the platform's (and adds the code's
+ * fix line). `docsBase` is the platform's URL: `docs` links to its error-code page.
  */
 export function errorResponse(
-  code: LatchkeyErrorCode,
+  code: ErrorCode,
   message: string,
-  init: { headers?: Record<string, string>; requestId?: string | undefined } = {},
+  init: {
+    headers?: Record<string, string>;
+    requestId?: string | undefined;
+    docsBase?: string | undefined;
+  } = {},
 ): Response {
-  const requestId = init.requestId ?? newId('req');
-  const status = ERROR_CODES[code].status || 500;
-  return new Response(
-    JSON.stringify({
-      error: { code, message, requestId, docs: DOCS_BASE + code },
-    }),
-    {
-      status,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'x-request-id': requestId,
-        ...init.headers,
-      },
-    },
-  );
+  return coreErrorResponse(code, message, {
+    requestId: init.requestId ?? newId('req'),
+    docsBase: init.docsBase,
+    ...(init.headers ? { headers: init.headers } : {}),
+  });
 }
 
 /** Where server helpers report what went wrong by default: one line, codes and ids, no secrets. */

@@ -103,10 +103,13 @@ export function createTokenHandler(options: TokenHandlerOptions): WebHandler {
     { where },
   );
   const cache = o.cache === true;
+  // Refusals link to the platform's own error-code page, as its envelopes do.
+  const refuse: typeof errorResponse = (code, message, init = {}) =>
+    errorResponse(code, message, { docsBase: client.baseUrl, ...init });
 
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'POST')
-      return errorResponse(
+      return refuse(
         'METHOD_NOT_ALLOWED',
         `${request.method} is not allowed on the token route; use POST or GET`,
         {
@@ -117,14 +120,14 @@ export function createTokenHandler(options: TokenHandlerOptions): WebHandler {
     try {
       const decided = await authorize(request);
       if (decided === null || decided === undefined || (decided as unknown) === false)
-        return errorResponse(
+        return refuse(
           'UNAUTHORIZED',
           'this request is not signed in to the app, or the app gives it no session token',
         );
       grant = checkGrant('authorize() result', decided);
     } catch (error) {
       onError(error, request);
-      return errorResponse(
+      return refuse(
         'INTERNAL_ERROR',
         'the token route failed while authorizing; see the server log',
       );
@@ -150,17 +153,17 @@ export function createTokenHandler(options: TokenHandlerOptions): WebHandler {
       onError(error, request);
       const e = error instanceof LatchkeyError ? error : undefined;
       if (e?.code === 'RATE_LIMITED')
-        return errorResponse('RATE_LIMITED', 'too many session tokens requested; retry shortly', {
+        return refuse('RATE_LIMITED', 'too many session tokens requested; retry shortly', {
           headers: { 'retry-after': String(e.retryAfter ?? 1) },
           requestId: e.requestId,
         });
       if (e?.code === 'UNAVAILABLE' || e?.code === 'NETWORK_ERROR' || e?.code === 'TIMEOUT')
-        return errorResponse('UNAVAILABLE', 'the token service is unavailable; retry shortly', {
+        return refuse('UNAVAILABLE', 'the token service is unavailable; retry shortly', {
           headers: { 'retry-after': '1' },
           requestId: e.requestId,
         });
       // Key and grant problems are the app's to fix, not the user's: opaque here, detail in onError.
-      return errorResponse(
+      return refuse(
         'INTERNAL_ERROR',
         'the token route could not mint a session token; see the server log',
         {

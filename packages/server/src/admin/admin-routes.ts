@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@latchkey/core';
+import { ERROR_CODES, formatIssues } from '@latchkey/core';
 import { Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { envelope, HttpError } from '../http/http-error.js';
@@ -21,7 +21,7 @@ export function createAdminRoutes(api: AdminApi): Hono {
     if (!parsed.success)
       throw new HttpError(
         'INVALID_REQUEST',
-        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        formatIssues(parsed.error.issues, { max: Number.POSITIVE_INFINITY }),
       );
     const result = await (api[op] as (i: unknown) => Promise<Result<unknown>>)(parsed.data);
     return c.json(result);

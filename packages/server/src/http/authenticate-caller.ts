@@ -1,3 +1,4 @@
+import { bearerToken } from '@latchkey/core';
 import type { Context } from 'hono';
 import { ownerRef } from '../realtime/owner-ref.js';
 import type { Caller } from '../services/caller.js';
@@ -14,8 +15,7 @@ const KEY_SHAPED = /^r[kp]_/;
  * Partner keys are refused: these routes are for apps.
  */
 export async function authenticateCaller(c: Context<AppEnv>, p: Platform): Promise<Caller> {
-  const auth = c.req.header('authorization');
-  const bearer = auth === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  const bearer = bearerToken(c.req.header('authorization'));
   if (bearer === undefined || KEY_SHAPED.test(bearer) || c.req.header('x-api-key') !== undefined) {
     const key = await authenticateKey(c, p);
     if (key.kind !== 'app')

@@ -1,3 +1,4 @@
+import { bearerToken } from '@latchkey/core';
 import type { Context } from 'hono';
 import { verifyRuntimeCredential } from '../realtime/runtime-credentials.js';
 import type { RuntimeRow } from '../realtime/schema.js';
@@ -7,8 +8,7 @@ import { HttpError } from './http-error.js';
 
 /** Authenticates a `latchkey runtime` process by its `rt_…` credential. */
 export async function authenticateRuntime(c: Context<AppEnv>, p: Platform): Promise<RuntimeRow> {
-  const auth = c.req.header('authorization');
-  const secret = auth === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  const secret = bearerToken(c.req.header('authorization'));
   if (secret === undefined)
     return refuseAuth(
       c,

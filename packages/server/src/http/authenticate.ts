@@ -1,3 +1,4 @@
+import { bearerToken } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { AuthedKey } from '../services/key-auth.js';
 import type { AppEnv, Platform } from './env.js';
@@ -21,9 +22,10 @@ function presentedKey(c: Context<AppEnv>): string {
       'no API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
     );
   }
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  if (!m) throw new HttpError('MISSING_API_KEY', 'the Authorization header must be "Bearer <key>"');
-  return m[1] as string;
+  const key = bearerToken(auth);
+  if (key === undefined)
+    throw new HttpError('MISSING_API_KEY', 'the Authorization header must be "Bearer <key>"');
+  return key;
 }
 
 const failureLimit = (p: Platform) => {

@@ -1,7 +1,13 @@
-import { ERROR_CODES, type ErrorCode, type ErrorEnvelope, redactSecrets } from '@latchkey/core';
+import {
+  type ErrorCode,
+  type ErrorEnvelope,
+  errorDocsUrl,
+  errorEnvelope,
+  errorStatus,
+  redactSecrets,
+} from '@latchkey/core';
 import type { Context } from 'hono';
 import type { Failure } from '../services/result.js';
-import { ERRORS_PATH } from './routes/docs-errors.js';
 
 /** A refusal on its way to becoming an error envelope. */
 export class HttpError extends Error {
@@ -21,7 +27,7 @@ export class HttpError extends Error {
  * The code's row on this server's own error-code page, under `base` (its issuer URL).
  * Without a base (the admin socket has no URL) the link is relative to the server.
  */
-export const docsUrl = (code: ErrorCode, base = '') => `${base}${ERRORS_PATH}#${code}`;
+export const docsUrl = (code: ErrorCode, base = '') => errorDocsUrl(code, base);
 
 /** The error body. Key- and token-shaped text in the message is masked, wherever it came from. */
 export function envelope(
@@ -30,9 +36,7 @@ export function envelope(
   requestId: string,
   docsBase?: string,
 ): ErrorEnvelope {
-  return {
-    error: { code, message: redactSecrets(message), requestId, docs: docsUrl(code, docsBase) },
-  };
+  return errorEnvelope(code, redactSecrets(message), requestId, docsBase);
 }
 
 export function errorResponse(
@@ -44,7 +48,7 @@ export function errorResponse(
   const requestId = (c.get('requestId') as string | undefined) ?? 'unknown';
   return c.json(
     envelope(code, message, requestId, c.get('docsBase') as string | undefined),
-    ERROR_CODES[code].status as never,
+    errorStatus(code) as never,
     headers,
   );
 }

@@ -1,4 +1,4 @@
-import { findUnstorableText } from '@latchkey/core';
+import { findUnstorableText, formatIssues, readCappedText } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { HttpError } from './http-error.js';
@@ -8,29 +8,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const tooLarge = () =>
   new HttpError('PAYLOAD_TOO_LARGE', `the request body is over ${MAX_BODY_BYTES} bytes`);
 
-/**
- * Reads the body as text, refusing it as soon as it is known to be too large:
- * from Content-Length before reading, or mid-stream for a chunked body, so an
- * oversized upload is never buffered whole.
- */
+/** Reads the body as text, refusing it as soon as it is known to be too large (core's reader). */
 async function readBounded(req: Request): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? Number.NaN);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const read = await readCappedText(req, MAX_BODY_BYTES);
+  if (!read.ok) throw tooLarge();
+  return read.text;
 }
 
 type NodeIncoming = import('node:http').IncomingMessage;
@@ -93,13 +75,10 @@ export async function readJson<S extends z.ZodType>(
   if (unstorable !== undefined)
     throw new HttpError('INVALID_REQUEST', `${unstorable || 'body'}: ${UNSTORABLE_MESSAGE}`);
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.length ? issue.path.join('.') : 'body';
-    let message = issue?.message ?? 'invalid';
-    if (issue?.code === 'unrecognized_keys')
-      message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    throw new HttpError('INVALID_REQUEST', `${path}: ${message}`);
-  }
+  if (!parsed.success)
+    throw new HttpError(
+      'INVALID_REQUEST',
+      formatIssues(parsed.error.issues, { max: 1, root: 'body' }) || 'body: invalid',
+    );
   return parsed.data;
 }

@@ -90,7 +90,10 @@ export async function verifyRuntimeCredential(
   secret: string,
 ): Promise<Result<RuntimeRow>> {
   if (!SHAPE.test(secret))
-    return fail('INVALID_API_KEY', 'the runtime credential is malformed (rt_ and 43 characters)');
+    return fail(
+      'RUNTIME_CREDENTIAL_INVALID',
+      'the runtime credential is malformed (rt_ and 43 characters)',
+    );
   const row = await db
     .selectFrom('runtimes')
     .selectAll()
@@ -98,11 +101,11 @@ export async function verifyRuntimeCredential(
     .executeTakeFirst();
   if (!row)
     return fail(
-      'INVALID_API_KEY',
+      'RUNTIME_CREDENTIAL_INVALID',
       `the runtime credential ${displayRuntimeSecret(secret)} is not known`,
     );
   if (row.revoked_at !== null)
-    return fail('API_KEY_REVOKED', `the runtime credential ${row.display} was revoked`);
+    return fail('RUNTIME_CREDENTIAL_REVOKED', `the runtime credential ${row.display} was revoked`);
   return ok(row);
 }
 

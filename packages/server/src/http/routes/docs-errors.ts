@@ -1,7 +1,11 @@
-import { ERROR_CODES } from '@latchkey/core';
+import { ERROR_CODES, ERRORS_DOCS_PATH, type ErrorCodeInfo } from '@latchkey/core';
 
 /** Where the error-code table is served; each code is an anchor on it (`#API_KEY_REVOKED`). */
-export const ERRORS_PATH = '/docs/errors';
+export const ERRORS_PATH = ERRORS_DOCS_PATH;
+
+/** The status cell: the HTTP status, and for the codes only clients raise, that they do. */
+export const statusCell = ({ status, side }: ErrorCodeInfo) =>
+  side === 'client' ? `${status || '—'} (client-side)` : String(status);
 
 /** Only inline styles: the page needs nothing else, from anywhere. */
 export const ERRORS_PAGE_CSP =
@@ -15,10 +19,10 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.c
  * by the server: the anchors work without JavaScript.
  */
 export function renderErrorsPage(): string {
-  const rows = Object.entries(ERROR_CODES)
+  const rows = Object.entries(ERROR_CODES as Record<string, ErrorCodeInfo>)
     .map(
-      ([code, { status, fix }]) =>
-        `<tr id="${code}"><td><a href="#${code}"><code>${code}</code></a></td><td>${status}</td><td>${escapeHtml(fix)}</td></tr>`,
+      ([code, info]) =>
+        `<tr id="${code}"><td><a href="#${code}"><code>${code}</code></a></td><td>${statusCell(info)}</td><td>${escapeHtml(info.fix)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -28,7 +32,7 @@ export function renderErrorsPage(): string {
 </head><body>
 <p><a href="/docs">← API reference</a></p>
 <h1>Error codes</h1>
-<p>Every error answer is <code>{"error":{"code","message","requestId","docs"}}</code>. The <code>code</code> is stable and listed here; <code>message</code> is for people; <code>docs</code> links to the code's row below.</p>
+<p>Every error answer is <code>{"error":{"code","message","requestId","docs"}}</code>. The <code>code</code> is stable and listed here; <code>message</code> is for people; <code>docs</code> links to the code's row below. Codes marked client-side are raised by the SDK or the CLI, never by the server.</p>
 <table><thead><tr><th>Code</th><th>HTTP status</th><th>What to do</th></tr></thead><tbody>
 ${rows}
 </tbody></table>

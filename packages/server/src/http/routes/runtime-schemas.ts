@@ -61,4 +61,4 @@ export const DeregisterBody = z
   .meta({ id: 'RuntimeDeregistration' });
 
 export const RUNTIME_AUTH_ERRORS =
-  'MISSING_API_KEY, INVALID_API_KEY, API_KEY_REVOKED (the rt_ credential)';
+  'MISSING_API_KEY, RUNTIME_CREDENTIAL_INVALID, RUNTIME_CREDENTIAL_REVOKED (the rt_ credential)';
