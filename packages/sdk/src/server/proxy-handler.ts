@@ -1,3 +1,4 @@
+import { DEFAULT_BASE_URL, readEnv } from '../environment.js';
 import {
   checkApiKey,
   checkBaseUrl,
@@ -7,7 +8,6 @@ import {
   fail,
   resolveFetch,
 } from '../options.js';
-import { DEFAULT_BASE_URL, readEnv } from '../runtime.js';
 import {
   copyHeaders,
   END_USER,
