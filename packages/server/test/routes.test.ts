@@ -640,6 +640,10 @@ describe('operational endpoints', () => {
       /^latchkey_http_request_duration_seconds_bucket\{le="0\.005",route="\/v1\/tokens",method="POST",status="201"\} \d+$/m,
     );
     expect(r.text).toMatch(/^latchkey_http_request_duration_seconds_count\{.*\} \d+$/m);
+    // Node's process metrics carry the prefix once.
+    expect(r.text).toMatch(/^latchkey_process_cpu_seconds_total \d/m);
+    expect(r.text).toMatch(/^latchkey_nodejs_heap_size_used_bytes \d/m);
+    expect(r.text).not.toMatch(/latchkey_process_process_/);
   });
 
   it('GET /v1/openapi.json → an OpenAPI 3.1 document describing /v1/tokens', async () => {
