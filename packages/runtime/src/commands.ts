@@ -5,7 +5,7 @@ import {
   parseClientMessage,
   type RuntimeMessage,
 } from '@latchkey/core';
-import { errorDetail } from './logger.js';
+import { errorDetail } from '@latchkey/core/node';
 import type { RealtimeModel, SessionContext } from './model.js';
 import { zodMessage } from './zod-message.js';
 

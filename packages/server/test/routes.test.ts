@@ -9,9 +9,9 @@ import {
   createLogger,
   manualClock,
   type RunningServer,
-  startServer,
 } from '../src/index.js';
 import { embeddedConfig, type TempDir, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const MINT_RATE = 3; // per key per second; burst is twice this
 const AUTH_FAILURES = 4; // per IP per minute

@@ -54,7 +54,9 @@ export function registerRuntime(program: Command) {
         } catch {
           throw new CliError('USAGE', `--server: "${o.server}" is not a URL`, undefined, 2);
         }
-        const { ConfigError, createLogger, loadNetworkConfig } = await import('@latchkey/server');
+        const { ConfigError, createLogger, LOG_LEVELS, loadNetworkConfig } = await import(
+          '@latchkey/core/node'
+        );
         let network: ReturnType<typeof loadNetworkConfig>;
         try {
           // The same variables as `serve`, the flags first; with LATCHKEY_TURN_URLS and
@@ -66,9 +68,8 @@ export function registerRuntime(program: Command) {
           throw error;
         }
         const { startRuntimeAgent } = await import('@latchkey/runtime');
-        const log = createLogger(
-          (process.env.LATCHKEY_LOG as 'debug' | 'info' | 'warn' | 'error' | 'silent') ?? 'info',
-        );
+        const level = LOG_LEVELS.find((l) => l === process.env.LATCHKEY_LOG) ?? 'info';
+        const log = createLogger(level);
         const sessions = number('--sessions', o.sessions);
         const jobs = number('--jobs', o.jobs);
         let agent: Awaited<ReturnType<typeof startRuntimeAgent>>;

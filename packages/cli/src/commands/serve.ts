@@ -41,6 +41,7 @@ export function registerServe(program: Command) {
         bootstrap: boolean;
       }) => {
         const { DataDirBusyError, startServer } = await import('@latchkey/server');
+        const { embeddedRuntime } = await import('@latchkey/runtime');
         const config = await configFrom(opts, {
           ...(opts.port !== undefined ? { PORT: opts.port } : {}),
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
@@ -50,7 +51,11 @@ export function registerServe(program: Command) {
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
-          server = await startServer(config, { bootstrap: opts.bootstrap });
+          server = await startServer(config, {
+            bootstrap: opts.bootstrap,
+            // --no-runtime sets LATCHKEY_EMBEDDED_RUNTIME=false, which the server honours.
+            runtime: embeddedRuntime(),
+          });
         } catch (error) {
           if (error instanceof DataDirBusyError) {
             throw new CliError(
