@@ -8,7 +8,7 @@ import type { EmbeddedRuntime, EmbeddedRuntimeFactory, RuntimeHost } from '@latc
 import { createAdminApi } from './admin/admin-api.js';
 import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
-import { createAdminRoutes } from './admin/admin-routes.js';
+import { createAdminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';
 import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
