@@ -6,12 +6,14 @@
 // and answers IPC messages from the parent:
 //   { id, type: 'audit-count' } -> { id, ok, count }   (token.minted rows in audit_events)
 //   { id, type: 'close' }       -> { id, ok } then exits (so --cpu-prof can write its profile)
+import { embeddedRuntime } from '../../packages/runtime/dist/index.js';
 import { loadConfig, startServer } from '../../packages/server/dist/index.js';
 
 const config = loadConfig(process.env);
 if (config.host !== '127.0.0.1')
   throw new Error(`bench targets bind 127.0.0.1 only, not ${config.host}`);
-const server = await startServer(config);
+// As `latchkey serve` runs: with the embedded runtime (LATCHKEY_EMBEDDED_RUNTIME decides).
+const server = await startServer(config, { runtime: embeddedRuntime() });
 const key = server.bootstrap?.apiKey;
 if (!key) throw new Error('no bootstrap key: the benchmark needs a fresh, empty database');
 

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateKey } from '@latchkey/core';
+import { embeddedRuntime } from '@latchkey/runtime';
 import {
   type AdminApi,
   createAdminApi,
@@ -80,7 +81,7 @@ beforeAll(async () => {
       LATCHKEY_REGISTRY: REGISTRY,
       LATCHKEY_AUTH_FAILURES_PER_IP: '0',
     }),
-    { clock, bootstrap: false },
+    { clock, bootstrap: false, runtime: embeddedRuntime() },
   );
   admin = createAdminApi(server.platform);
   const org = await admin.createOrg({

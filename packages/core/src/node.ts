@@ -1,7 +1,58 @@
-// Node-only entry: hashing, signing and the offline verifier (node:crypto).
+// Node-only entry: hashing, signing and the offline verifier (node:crypto), the logger,
+// the media settings, and the coordinator↔runtime contract with its zod schemas.
 export { hashKey } from './hash-key.js';
 export type { KeySource, RemoteKeySourceOptions } from './jwks-source.js';
 export { remoteKeySource, staticKeySource } from './jwks-source.js';
+export type { Logger, LogLevel } from './logger.js';
+export { createLogger, errorDetail, LOG_LEVELS, silentLogger } from './logger.js';
+export type { NetworkConfig } from './network-config.js';
+export {
+  ConfigError,
+  loadNetworkConfig,
+  NETWORK_ENV,
+  networkFrom,
+  parseEnv,
+} from './network-config.js';
+export type {
+  EmbeddedRuntime,
+  EmbeddedRuntimeDeps,
+  EmbeddedRuntimeFactory,
+  HostResult,
+  JobOutput,
+  RuntimeHost,
+} from './runtime-host.js';
+export type {
+  EventsRequest,
+  HeartbeatAnswer,
+  HeartbeatRequest,
+  OpenSessionRequest,
+  RegisterAnswer,
+  RegisterRequest,
+  RunJobRequest,
+  RuntimeCapacity,
+  RuntimeEvent,
+} from './runtime-protocol.js';
+export {
+  CloseReasonSchema,
+  DeregisterRequestSchema,
+  EventsRequestSchema,
+  HeartbeatAnswerSchema,
+  HeartbeatRequestSchema,
+  InstanceIdSchema,
+  ModelInfoSchema,
+  OfferAnswerSchema,
+  OfferRequestSchema,
+  OpenSessionAnswerSchema,
+  OpenSessionRequestSchema,
+  RefusalAnswerSchema,
+  RegisterAnswerSchema,
+  RegisterRequestSchema,
+  RunJobRequestSchema,
+  RuntimeCapacitySchema,
+  RuntimeEventSchema,
+  ValidateJobRequestSchema,
+  WIRE_ID,
+} from './runtime-protocol.js';
 export { signSessionToken } from './sign-token.js';
 export type { JwkSet, PublicJwk, SigningKeyPair } from './signing-key.js';
 export {

@@ -1,13 +1,13 @@
 // Commands on a session's data channel: from raw text to the correlated reply.
 import {
   type CommandMessage,
+  formatIssues,
   MAX_MESSAGE_BYTES,
   parseClientMessage,
   type RuntimeMessage,
 } from '@latchkey/core';
-import { errorDetail } from './logger.js';
+import { errorDetail } from '@latchkey/core/node';
 import type { RealtimeModel, SessionContext } from './model.js';
-import { zodMessage } from './zod-message.js';
 
 type Reply = Extract<RuntimeMessage, { type: 'reply' }>;
 
@@ -56,7 +56,7 @@ export async function answerCommand(
   }
   const parsed = def.schema.safeParse(command.data);
   if (!parsed.success) {
-    const text = encodeMessage(failure(id, 'INVALID_REQUEST', zodMessage(parsed.error)));
+    const text = encodeMessage(failure(id, 'INVALID_REQUEST', formatIssues(parsed.error.issues)));
     return text ?? (encodeMessage(failure(id, 'INVALID_REQUEST', 'invalid data')) as string);
   }
   try {

@@ -1,5 +1,5 @@
 // A runtime process's calls to the coordinator (`/v1/runtimes/*`), with its `rt_` credential.
-import { readEnvelope } from './http-envelope.js';
+import { callJson } from '@latchkey/core';
 
 export interface CoordinatorAnswer {
   status: number;
@@ -25,23 +25,17 @@ export function coordinatorClient(options: {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     async post(path, body) {
-      const res = await doFetch(new URL(path.replace(/^\//, ''), base), {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${options.credential}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+      const answer = await callJson(new URL(path.replace(/^\//, ''), base), {
+        bearer: options.credential,
+        body,
+        timeoutMs,
+        fetch: doFetch,
       });
-      const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed, error: readEnvelope(parsed) };
+      const error = answer.error && {
+        code: answer.error.code,
+        message: answer.error.message ?? '',
+      };
+      return { status: answer.status, body: answer.json, ...(error ? { error } : {}) };
     },
   };
 }

@@ -1,8 +1,7 @@
 // Runtime events on their way to the coordinator: queued (bounded), sent in batches,
 // retried with backoff while the coordinator cannot take them.
 import { backoffMs } from '@latchkey/core';
-import { errorDetail, type Logger } from './logger.js';
-import type { RuntimeEvent } from './runtime-host.js';
+import { errorDetail, type Logger, type RuntimeEvent } from '@latchkey/core/node';
 
 export interface EventForwarderOptions {
   /** Sends one batch; resolves false (or throws) when it should be retried. */

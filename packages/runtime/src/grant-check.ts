@@ -1,6 +1,5 @@
 import { grantRefusal, type SessionClaims, type SessionGrant } from '@latchkey/core';
-import type { TokenVerifier } from '@latchkey/core/node';
-import type { HostResult } from './runtime-host.js';
+import type { HostResult, TokenVerifier } from '@latchkey/core/node';
 
 export interface Caller {
   claims: SessionClaims;

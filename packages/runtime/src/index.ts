@@ -1,6 +1,7 @@
+export type { EmbeddedRuntimeOptions } from './embedded-runtime.js';
+export { embeddedRuntime } from './embedded-runtime.js';
 export type { IceNetworkOptions } from './ice-network.js';
 export { defaultHostAddresses } from './ice-network.js';
-export type { Logger } from './logger.js';
 export type {
   BatchModel,
   BatchModelDefinition,
@@ -18,20 +19,9 @@ export { echoModel } from './models/echo.js';
 export { renderModel } from './models/render.js';
 export { toNodeListener } from './node-listener.js';
 export { encodePng } from './png.js';
-export type { RemoteRuntime, RemoteRuntimeOptions } from './remote-runtime.js';
-export { createRemoteRuntime } from './remote-runtime.js';
 export type { Runtime, RuntimeOptions, RuntimeStats } from './runtime.js';
 export { createRuntime } from './runtime.js';
 export type { RuntimeAgent, RuntimeAgentOptions } from './runtime-agent.js';
 export { RegistrationError, startRuntimeAgent } from './runtime-agent.js';
 export type { RuntimeHandlerOptions } from './runtime-handler.js';
 export { createRuntimeHandler } from './runtime-handler.js';
-export type {
-  HostResult,
-  JobOutput,
-  OpenSessionRequest,
-  RunJobRequest,
-  RuntimeCapacity,
-  RuntimeEvent,
-  RuntimeHost,
-} from './runtime-host.js';

@@ -1,13 +1,19 @@
+import { formatIssues } from '@latchkey/core';
 // Batch jobs on a runtime: input validation, the token check, and the concurrency cap.
 // A job over the cap is refused (MODEL_UNAVAILABLE), not queued here: the coordinator
 // keeps the queue and may place the job on another runtime or retry.
-import type { TokenVerifier } from '@latchkey/core/node';
-import { z } from 'zod';
+import {
+  errorDetail,
+  type HostResult,
+  type JobOutput,
+  type Logger,
+  type RunJobRequest,
+  RunJobRequestSchema,
+  type RuntimeCapacity,
+  type TokenVerifier,
+} from '@latchkey/core/node';
 import { checkGrant, verifyCaller } from './grant-check.js';
-import { errorDetail, type Logger } from './logger.js';
 import type { BatchModel, Model } from './model.js';
-import type { HostResult, JobOutput, RunJobRequest, RuntimeCapacity } from './runtime-host.js';
-import { zodMessage } from './zod-message.js';
 
 export interface JobRunnerOptions {
   models: ReadonlyMap<string, Model>;
@@ -15,13 +21,6 @@ export interface JobRunnerOptions {
   capacity: RuntimeCapacity;
   log: Logger;
 }
-
-const runSchema = z.object({
-  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  model: z.string().min(1).max(64),
-  token: z.string().max(8192),
-  input: z.unknown(),
-});
 
 export class JobRunner {
   private count = 0;
@@ -40,8 +39,9 @@ export class JobRunner {
   }
 
   async run(request: RunJobRequest): Promise<HostResult<JobOutput>> {
-    const req = runSchema.safeParse(request);
-    if (!req.success) return { ok: false, code: 'INVALID_REQUEST', message: zodMessage(req.error) };
+    const req = RunJobRequestSchema.safeParse(request);
+    if (!req.success)
+      return { ok: false, code: 'INVALID_REQUEST', message: formatIssues(req.error.issues) };
     const { jobId, model: name, token } = req.data;
     const caller = await verifyCaller(this.options.verify, token);
     if (!caller.ok) return caller;
@@ -109,7 +109,7 @@ export class JobRunner {
     const model = found.value;
     const parsed = model.input.safeParse(input);
     if (!parsed.success)
-      return { ok: false, code: 'INVALID_REQUEST', message: zodMessage(parsed.error) };
+      return { ok: false, code: 'INVALID_REQUEST', message: formatIssues(parsed.error.issues) };
     return { ok: true, value: [model, parsed.data] };
   }
 }

@@ -5,10 +5,9 @@ import {
   type ModelInfo,
   type SessionGrant,
 } from '@latchkey/core';
+import type { JobOutput, Logger } from '@latchkey/core/node';
 import type { MediaStreamTrack } from 'werift';
 import type { z } from 'zod';
-import type { Logger } from './logger.js';
-import type { JobOutput } from './runtime-host.js';
 
 /** What a realtime model's hooks and command handlers get for the session they serve. */
 export interface SessionContext<State = unknown> {

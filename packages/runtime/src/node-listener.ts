@@ -1,7 +1,7 @@
 // Serves a fetch-style handler `(Request) => Promise<Response>` on node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { errorDetail, type Logger, silentLogger } from './logger.js';
+import { errorDetail, type Logger, silentLogger } from '@latchkey/core/node';
 
 /**
  * A node:http request listener for a fetch-style handler.

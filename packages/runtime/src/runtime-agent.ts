@@ -4,18 +4,27 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { isCloseReason } from '@latchkey/core';
-import { createVerifier, type TokenVerifier } from '@latchkey/core/node';
-import { z } from 'zod';
+import { backoffMs } from '@latchkey/core';
+import {
+  createVerifier,
+  type EventsRequest,
+  errorDetail,
+  HeartbeatAnswerSchema,
+  type HeartbeatRequest,
+  type Logger,
+  RegisterAnswerSchema,
+  type RegisterRequest,
+  type RuntimeCapacity,
+  silentLogger,
+  type TokenVerifier,
+} from '@latchkey/core/node';
 import { type CoordinatorAnswer, coordinatorClient } from './coordinator-client.js';
 import { EventForwarder } from './event-forwarder.js';
 import type { IceNetworkOptions } from './ice-network.js';
-import { errorDetail, type Logger, silentLogger } from './logger.js';
 import type { Model } from './model.js';
 import { toNodeListener } from './node-listener.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createRuntimeHandler } from './runtime-handler.js';
-import type { RuntimeCapacity } from './runtime-host.js';
 
 export interface RuntimeAgentOptions extends IceNetworkOptions {
   /** The coordinator (`latchkey serve`) to register with. */
@@ -44,17 +53,6 @@ export interface RuntimeAgent {
   /** Ends every session (runtime_shutdown), sends the last events, deregisters, stops listening. */
   close(): Promise<void>;
 }
-
-const Registered = z.object({
-  runtimeId: z.string().min(1),
-  issuer: z.string().min(1),
-  audience: z.string().min(1),
-  jwksUrl: z.string().min(1),
-  heartbeatSeconds: z.number().positive().optional(),
-});
-const HeartbeatAnswer = z.object({
-  close: z.array(z.object({ sessionId: z.string(), reason: z.string() })).optional(),
-});
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const REGISTER_ATTEMPTS = 6;
@@ -151,7 +149,7 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       capacity: runtime.capacity(),
       secret,
       version: VERSION,
-    });
+    } satisfies RegisterRequest);
     if (answer.status !== 200) {
       // `code` is the coordinator's (RUNTIME_CREDENTIAL_REVOKED, …): the CLI prints it as
       // is. A 5xx may pass; a 4xx will not.
@@ -167,7 +165,7 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
         undefined,
         true,
       );
-    const body = Registered.safeParse(answer.body);
+    const body = RegisterAnswerSchema.safeParse(answer.body);
     if (!body.success) throw unexpected();
     const r = body.data;
     try {
@@ -198,7 +196,10 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
   const forwarder = new EventForwarder({
     log,
     async send(events) {
-      const answer = await coordinator.post('v1/runtimes/events', { instanceId, events });
+      const answer = await coordinator.post('v1/runtimes/events', {
+        instanceId,
+        events,
+      } satisfies EventsRequest);
       if (answer.status === 409 || answer.status === 404) await reregister();
       else if (answer.status >= 400 && answer.status < 500) {
         // Refused for good (a revoked credential, a body it will never take): retrying cannot help.
@@ -230,7 +231,7 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
         throw error;
       }
       log.warn('registering failed; retrying', { attempt, error: (error as Error).message });
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 250 })));
     }
   }
 
@@ -248,7 +249,7 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       const answer = await coordinator.post('v1/runtimes/heartbeat', {
         instanceId,
         sessions: runtime.liveSessions(),
-      });
+      } satisfies HeartbeatRequest);
       if (answer.status === 409 || answer.status === 404) {
         log.warn('the coordinator does not know this runtime instance; registering again', {
           runtimeId,
@@ -264,9 +265,9 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       } else if (answer.status !== 200) {
         log.warn('heartbeat refused', { status: answer.status, error: answer.error?.code });
       } else {
-        const body = HeartbeatAnswer.safeParse(answer.body);
-        for (const { sessionId, reason } of body.success ? (body.data.close ?? []) : [])
-          void runtime.closeSession(sessionId, isCloseReason(reason) ? reason : 'runtime_lost');
+        const body = HeartbeatAnswerSchema.safeParse(answer.body);
+        for (const { sessionId, reason } of body.success ? body.data.close : [])
+          void runtime.closeSession(sessionId, reason);
       }
     } catch (error) {
       log.warn('heartbeat failed', { error: errorDetail(error) });

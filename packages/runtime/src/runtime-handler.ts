@@ -1,12 +1,21 @@
 // The runtime's side of the runtime HTTP protocol: what the coordinator calls on a
 // runtime in another process (or through `/runtime-host/*` on a server).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { bearerToken, ERROR_CODES, type ErrorCode, isCloseReason, newId } from '@latchkey/core';
-import { z } from 'zod';
+import { bearerToken, ERROR_CODES, type ErrorCode, formatIssues, newId } from '@latchkey/core';
+import {
+  CloseReasonSchema,
+  errorDetail,
+  type HostResult,
+  type Logger,
+  OfferRequestSchema,
+  OpenSessionRequestSchema,
+  RunJobRequestSchema,
+  type RuntimeHost,
+  silentLogger,
+  ValidateJobRequestSchema,
+} from '@latchkey/core/node';
+import type { z } from 'zod';
 import { errorResponse, readJsonBody } from './http-envelope.js';
-import { errorDetail, type Logger, silentLogger } from './logger.js';
-import type { HostResult, RuntimeHost } from './runtime-host.js';
-import { zodMessage } from './zod-message.js';
 
 export interface RuntimeHandlerOptions {
   /** The bearer the coordinator must send (the `secret` the runtime registered with). */
@@ -28,22 +37,6 @@ const ROUTES: [RegExp, Route, string[]][] = [
   [/\/jobs$/, 'jobs', ['POST']],
   [/\/healthz$/, 'healthz', ['GET']],
 ];
-
-const OpenBody = z.object({
-  sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  model: z.string().min(1).max(64),
-  token: z.string().min(1).max(8192),
-  origin: z.string().max(2048).nullable(),
-  expiresAt: z.number().int().positive(),
-});
-const OfferBody = z.object({ sdp: z.string() });
-const ValidateBody = z.object({ model: z.string().min(1).max(64), input: z.unknown() });
-const JobBody = z.object({
-  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  model: z.string().min(1).max(64),
-  token: z.string().min(1).max(8192),
-  input: z.unknown(),
-});
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -115,36 +108,40 @@ export function createRuntimeHandler(
         if (!read.ok) return { ok: false, response: fail(read.code, read.message) };
         const parsed = schema.safeParse(read.value);
         if (!parsed.success)
-          return { ok: false, response: fail('INVALID_REQUEST', zodMessage(parsed.error)) };
+          return {
+            ok: false,
+            response: fail('INVALID_REQUEST', formatIssues(parsed.error.issues)),
+          };
         return { ok: true, value: parsed.data };
       };
 
       switch (route) {
         case 'sessions': {
           if (request.method === 'GET') return json({ sessions: host.liveSessions() });
-          const b = await body(OpenBody);
+          const b = await body(OpenSessionRequestSchema);
           if (!b.ok) return b.response;
           return result(await host.openSession(b.value), (v) => json({ expiresAt: v.expiresAt }));
         }
         case 'offer': {
-          const b = await body(OfferBody);
+          const b = await body(OfferRequestSchema);
           if (!b.ok) return b.response;
           return result(await host.offer(id, b.value.sdp), (v) => json({ sdp: v.sdp }));
         }
         case 'session': {
-          const reason = url.searchParams.get('reason') ?? 'client_closed';
-          if (!isCloseReason(reason))
-            return fail('INVALID_REQUEST', `reason: unknown close reason`);
-          await host.closeSession(id, reason);
+          const reason = CloseReasonSchema.safeParse(
+            url.searchParams.get('reason') ?? 'client_closed',
+          );
+          if (!reason.success) return fail('INVALID_REQUEST', `reason: unknown close reason`);
+          await host.closeSession(id, reason.data);
           return empty();
         }
         case 'validate': {
-          const b = await body(ValidateBody);
+          const b = await body(ValidateJobRequestSchema);
           if (!b.ok) return b.response;
           return result(await host.validateJob(b.value.model, b.value.input), empty);
         }
         case 'jobs': {
-          const b = await body(JobBody);
+          const b = await body(RunJobRequestSchema);
           if (!b.ok) return b.response;
           const { jobId, model, token, input } = b.value;
           return result(await host.runJob({ jobId, model, token, input }), (v) => {

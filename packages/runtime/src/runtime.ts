@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
-import { type CloseReason, isCloseReason, type ModelInfo } from '@latchkey/core';
-import type { TokenVerifier } from '@latchkey/core/node';
+import { type CloseReason, formatIssues, isCloseReason, type ModelInfo } from '@latchkey/core';
+import {
+  errorDetail,
+  type HostResult,
+  type Logger,
+  type OpenSessionRequest,
+  OpenSessionRequestSchema,
+  type RuntimeCapacity,
+  type RuntimeEvent,
+  type RuntimeHost,
+  silentLogger,
+  type TokenVerifier,
+} from '@latchkey/core/node';
 import { z } from 'zod';
 import { checkGrant, verifyCaller } from './grant-check.js';
 import { IceNetwork, type IceNetworkOptions } from './ice-network.js';
 import { JobRunner } from './job-runner.js';
-import { errorDetail, type Logger, silentLogger } from './logger.js';
 import type { Model, RealtimeModel } from './model.js';
 import { defaultModels } from './models/default-models.js';
-import type {
-  HostResult,
-  OpenSessionRequest,
-  RuntimeCapacity,
-  RuntimeEvent,
-  RuntimeHost,
-} from './runtime-host.js';
 import { Session } from './session.js';
-import { zodMessage } from './zod-message.js';
 
 export interface RuntimeOptions extends IceNetworkOptions {
   /** The models to serve. Default `defaultModels()` (echo and render). */
@@ -60,14 +62,6 @@ const optionsSchema = z.object({
   gatherTimeoutMs: z.number().int().min(1).max(60_000).optional(),
 });
 
-const openSchema = z.object({
-  sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  model: z.string().min(1).max(64),
-  token: z.string().max(8192),
-  origin: z.string().max(2048).nullable(),
-  expiresAt: z.number().finite(),
-});
-
 /** Closed session ids remembered, so a late offer or re-open is SESSION_CLOSED, not NOT_FOUND. */
 const CLOSED_MEMORY = 1000;
 
@@ -87,7 +81,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       'createRuntime: verifyToken is required (createVerifier from @latchkey/core/node)',
     );
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw new TypeError(`createRuntime: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`createRuntime: ${formatIssues(parsed.error.issues)}`);
   const models = new Map<string, Model>();
   for (const m of options.models ?? defaultModels()) {
     if (!m || (m.kind !== 'realtime' && m.kind !== 'batch'))
@@ -148,8 +142,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   async function openSession(
     request: OpenSessionRequest,
   ): Promise<HostResult<{ expiresAt: number }>> {
-    const req = openSchema.safeParse(request);
-    if (!req.success) return { ok: false, code: 'INVALID_REQUEST', message: zodMessage(req.error) };
+    const req = OpenSessionRequestSchema.safeParse(request);
+    if (!req.success)
+      return { ok: false, code: 'INVALID_REQUEST', message: formatIssues(req.error.issues) };
     const { sessionId, model: name, token, origin } = req.data;
     const tokenHash = createHash('sha256').update(token).digest('base64url');
     const known = (): HostResult<{ expiresAt: number }> | undefined => {

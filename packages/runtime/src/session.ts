@@ -3,13 +3,12 @@
 // and the events the coordinator hears.
 import type { CloseReason, SessionGrant, SessionState } from '@latchkey/core';
 import { parseRuntimeMessage } from '@latchkey/core';
+import { errorDetail, type HostResult, type Logger, type RuntimeEvent } from '@latchkey/core/node';
 import { answerCommand, encodeMessage, readCommand } from './commands.js';
 import type { IceNetwork } from './ice-network.js';
-import { errorDetail, type Logger } from './logger.js';
 import type { RealtimeModel, SessionContext } from './model.js';
 import { offerProblem } from './peer.js';
-import type { HostResult, RuntimeEvent } from './runtime-host.js';
-import { NoPortError, Transport } from './transport.js';
+import { NoPortError, Transport } from './webrtc-transport.js';
 
 export interface SessionSettings {
   network: IceNetwork;

@@ -1,8 +1,8 @@
 import { MAX_MESSAGE_BYTES } from '@latchkey/core';
+import type { Logger } from '@latchkey/core/node';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { answerCommand, readCommand } from '../src/commands.js';
-import type { Logger } from '../src/logger.js';
 import { defineRealtimeModel, type SessionContext } from '../src/model.js';
 
 const model = defineRealtimeModel({

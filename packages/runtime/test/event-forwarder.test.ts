@@ -1,7 +1,7 @@
+import type { RuntimeEvent } from '@latchkey/core/node';
+import { silentLogger } from '@latchkey/core/node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventForwarder } from '../src/event-forwarder.js';
-import { silentLogger } from '../src/logger.js';
-import type { RuntimeEvent } from '../src/runtime-host.js';
 
 const event = (n: number): RuntimeEvent => ({
   type: 'session-active',

@@ -2,9 +2,9 @@
 // over its public key, and a werift peer that plays the browser's part.
 import type { RuntimeMessage, SessionClaims, SessionGrant } from '@latchkey/core';
 import { DATA_CHANNEL_LABEL, newId, parseRuntimeMessage } from '@latchkey/core';
+import type { RuntimeEvent, RuntimeHost } from '@latchkey/core/node';
 import { createVerifier, generateSigningKey, signSessionToken } from '@latchkey/core/node';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
-import type { RuntimeEvent, RuntimeHost } from '../src/runtime-host.js';
 
 export const ISSUER = 'https://latchkey.test';
 export const AUDIENCE = 'latchkey';

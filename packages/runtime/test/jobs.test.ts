@@ -1,12 +1,12 @@
 // Batch jobs: validation, the token check, the concurrency cap, failures.
+
+import type { Logger, RunJobRequest } from '@latchkey/core/node';
 import { generateSigningKey } from '@latchkey/core/node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { Logger } from '../src/logger.js';
 import { defineBatchModel } from '../src/model.js';
 import { defaultModels } from '../src/models/default-models.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
-import type { RunJobRequest } from '../src/runtime-host.js';
 import { token, verifyToken } from './helpers.js';
 
 let release: () => void = () => undefined;

@@ -1,8 +1,9 @@
 // openSession and offer: the runtime's own checks of tokens, grants, models, capacity and SDP.
+
+import type { OpenSessionRequest } from '@latchkey/core/node';
 import { generateSigningKey } from '@latchkey/core/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../src/runtime.js';
-import type { OpenSessionRequest } from '../src/runtime-host.js';
 import { token, verifyToken } from './helpers.js';
 
 const NOW = Date.parse('2031-01-01T00:00:00Z');

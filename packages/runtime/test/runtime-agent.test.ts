@@ -2,12 +2,10 @@
 // verify tokens through the coordinator's JWKS, heartbeat, events, re-register, close.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger, OpenSessionRequest, RuntimeEvent } from '@latchkey/core/node';
 import { generateSigningKey } from '@latchkey/core/node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../src/logger.js';
-import { createRemoteRuntime } from '../src/remote-runtime.js';
 import { type RuntimeAgent, startRuntimeAgent } from '../src/runtime-agent.js';
-import type { RuntimeEvent } from '../src/runtime-host.js';
 import { AUDIENCE, ISSUER, signingKey, token } from './helpers.js';
 
 const CREDENTIAL = 'rt_0123456789abcdefghijklmnopqrstuv';
@@ -110,22 +108,25 @@ async function start(heartbeatMs = 30) {
   });
   const registration = await registered;
   const secret = registration.body.secret as string;
-  const remote = createRemoteRuntime({
-    url: agent.url,
-    secret,
-    models: agent.runtime.models(),
-    capacity: agent.runtime.capacity(),
-  });
+  // The coordinator's side of the runtime protocol (the server's createRemoteRuntime), by hand.
+  const remote = { url: agent.url, secret };
   return { coordinator, agent, registration, secret, remote };
 }
-const openVia = (remote: ReturnType<typeof createRemoteRuntime>, sessionId: string, t = token()) =>
-  remote.openSession({
-    sessionId,
-    model: 'echo',
-    token: t,
-    origin: null,
-    expiresAt: Date.now() + 60_000,
+async function openVia(remote: { url: string; secret: string }, sessionId: string, t = token()) {
+  const res = await fetch(`${remote.url}/sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${remote.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      sessionId,
+      model: 'echo',
+      token: t,
+      origin: null,
+      expiresAt: Date.now() + 60_000,
+    } satisfies OpenSessionRequest),
   });
+  const body = (await res.json()) as { error?: { code: string; message: string } };
+  return res.ok ? { ok: true, value: body } : { ok: false, ...body.error };
+}
 
 describe('startRuntimeAgent', () => {
   it('registers where it listens, with its models, capacity, a fresh secret and the credential', async () => {

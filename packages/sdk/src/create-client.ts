@@ -1,4 +1,5 @@
 import { createClientContext } from './client-context.js';
+import { isBrowser, readEnv, warnOnce } from './environment.js';
 import { LatchkeyError } from './errors.js';
 import type { JobRequest } from './job-request.js';
 import { createJobs, type JobsApi } from './jobs.js';
@@ -12,7 +13,6 @@ import {
   resolveFetch,
 } from './options.js';
 import { createRealtime, type RealtimeApi } from './realtime-connect.js';
-import { isBrowser, readEnv, warnOnce } from './runtime.js';
 import {
   createTokenSource,
   type TokenResolver,

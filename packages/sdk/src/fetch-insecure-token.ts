@@ -1,6 +1,6 @@
 import { buildClient } from './create-client.js';
+import { nodeEnv, warnOnce } from './environment.js';
 import { checkApiKey, checkOptionsObject, fail } from './options.js';
-import { nodeEnv, warnOnce } from './runtime.js';
 import { type CreatedToken, GRANT_FIELDS, type TokenGrant } from './tokens.js';
 
 export interface InsecureTokenOptions extends TokenGrant {

@@ -2,7 +2,7 @@
 // TypeError thrown at construction that names the function and the option.
 
 import { type KeyKind, parseKey } from '@latchkey/core';
-import { DEFAULT_BASE_URL, isBrowser, readEnv } from './runtime.js';
+import { DEFAULT_BASE_URL, isBrowser, readEnv } from './environment.js';
 
 export function fail(where: string, message: string): never {
   throw new TypeError(`${where}: ${message}`);

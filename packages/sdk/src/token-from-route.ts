@@ -1,6 +1,6 @@
+import { isBrowser } from './environment.js';
 import { LatchkeyError } from './errors.js';
 import { checkNumber, checkOptionsObject, fail, resolveFetch } from './options.js';
-import { isBrowser } from './runtime.js';
 import type { TokenResolver } from './token-source.js';
 import { isCreatedToken } from './tokens.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, send, type Transport } from './transport.js';

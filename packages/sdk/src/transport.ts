@@ -1,7 +1,7 @@
 import { fetchFailureDetail } from '@latchkey/core';
+import { isBrowser, SDK_VERSION } from './environment.js';
 import { errorFromResponse, explain, LatchkeyError } from './errors.js';
 import { MAX_RETRY_AFTER_SECONDS, retryDelayMs, sleep } from './retry.js';
-import { isBrowser, SDK_VERSION } from './runtime.js';
 
 /** Per-call options every SDK method takes. */
 export interface RequestOptions {

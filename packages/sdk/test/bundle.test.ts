@@ -55,8 +55,10 @@ describe('the browser entry', () => {
       for (const s of specs) expect(NODE_BUILTINS.has(s), `${file} imports ${s}`).toBe(false);
       expect(file, 'the browser graph reaches the server helpers').not.toMatch(/dist\/server/);
       expect(file).not.toMatch(
-        /core\/dist\/(node|hash-key|sign-token|signing-key|verify-token|jwks-source)\.js$/,
+        /core\/dist\/(node|hash-key|sign-token|signing-key|verify-token|jwks-source|runtime-protocol|runtime-host|logger|network-config)\.js$/,
       );
+      // The runtime protocol's schemas are zod: node-only, never in a browser.
+      for (const s of specs) expect(s, `${file} imports zod`).not.toMatch(/^zod(\/|$)/);
       for (const s of specs) expect(s, `${file} imports React`).not.toMatch(/^react(-dom)?(\/|$)/);
       expect(file, 'the browser graph reaches the React bindings').not.toMatch(/dist\/react/);
     }

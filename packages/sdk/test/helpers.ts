@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EmbeddedRuntimeOptions, embeddedRuntime } from '@latchkey/runtime';
 import {
   type AdminApi,
   createAdminApi,
@@ -34,8 +35,9 @@ export interface Latchkey {
  */
 export async function startLatchkey(
   env: Record<string, string> = {},
-  options: ServeOptions = {},
+  options: Omit<ServeOptions, 'runtime'> & { runtime?: false | EmbeddedRuntimeOptions } = {},
 ): Promise<Latchkey> {
+  const { runtime, ...rest } = options;
   const dir = mkdtempSync(join(tmpdir(), 'lk-sdk-'));
   const server = await startServer(
     loadConfig({
@@ -46,7 +48,7 @@ export async function startLatchkey(
       LATCHKEY_AUTH_FAILURES_PER_IP: '0',
       ...env,
     }),
-    options,
+    { ...rest, runtime: runtime === false ? false : embeddedRuntime(runtime) },
   );
   if (!server.bootstrap) throw new Error('expected a bootstrap key on a fresh data dir');
   return {

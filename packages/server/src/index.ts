@@ -1,8 +1,10 @@
+// The CLI's admin commands open a platform with a quiet logger of their own.
+export { createLogger } from '@latchkey/core/node';
 export type { AdminApi, AdminOutputs } from './admin/admin-api.js';
 export { adminApiVia, createAdminApi } from './admin/admin-api.js';
 export type { AdminInput, AdminOperation } from './admin/admin-schemas.js';
-export type { NetworkConfig, ServerConfig } from './config.js';
-export { ConfigError, loadConfig, loadNetworkConfig } from './config.js';
+export type { ServerConfig } from './config.js';
+export { ConfigError, loadConfig } from './config.js';
 export { adminSocketPath, lockHolder, tryLockDataDir } from './data-dir-lock.js';
 export type { OpenDatabase } from './db/open-database.js';
 export { openDatabase } from './db/open-database.js';
@@ -20,8 +22,6 @@ export type { Clock } from './services/clock.js';
 export { manualClock, systemClock } from './services/clock.js';
 export { loadOrCreateSecret } from './services/dev-secret.js';
 export { createMemoryBus, createPostgresBus } from './services/event-bus.js';
-export type { Logger } from './services/logger.js';
-export { createLogger } from './services/logger.js';
 export type { Org } from './services/orgs.js';
 export type { RateLimiter } from './services/rate-limiter.js';
 export { createMemoryRateLimiter, createRedisRateLimiter } from './services/rate-limiter.js';

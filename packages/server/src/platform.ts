@@ -1,4 +1,4 @@
-import type { TokenVerifier } from '@latchkey/core/node';
+import { createLogger, type Logger, type TokenVerifier } from '@latchkey/core/node';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from './config.js';
@@ -11,7 +11,6 @@ import { loadOrCreateSecret } from './services/dev-secret.js';
 import { createMemoryBus, createPostgresBus, type EventBus } from './services/event-bus.js';
 import { createKeyAuthenticator, type KeyAuthenticator } from './services/key-auth.js';
 import { createLocalVerifier } from './services/local-token-verifier.js';
-import { createLogger, type Logger } from './services/logger.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import {
   createMemoryRateLimiter,
@@ -40,8 +39,8 @@ export interface Platform {
   verifyToken: TokenVerifier;
   /** Sessions, jobs and the runtimes that serve them. */
   realtime: Realtime;
-  /** `iss` of minted tokens; set once the listening address is known. */
-  issuer: string;
+  /** `iss` of minted tokens: LATCHKEY_ISSUER, else the URL the server listens on. */
+  readonly issuer: string;
   close(): Promise<void>;
 }
 
@@ -67,6 +66,8 @@ function createRedisLimiter(url: string, clock: Clock, log: Logger): RateLimiter
 }
 
 export interface PlatformOverrides {
+  /** `iss` when LATCHKEY_ISSUER is unset; `startServer` passes the URL it listens on. */
+  issuer?: string;
   clock?: Clock;
   log?: Logger;
   limiter?: RateLimiter;
@@ -102,7 +103,7 @@ export async function createPlatform(
       ? createRedisLimiter(config.redisUrl, clock, log)
       : createMemoryRateLimiter(clock));
   const audit = createAuditWriter(db, clock);
-  const issuer = () => platform.issuer;
+  const issuer = config.issuer ?? overrides.issuer ?? `http://${config.host}:${config.port}`;
   const platform: Platform = {
     config,
     database,
@@ -130,7 +131,7 @@ export async function createPlatform(
       iceServers: config.iceServers,
       turn: config.turn,
     }),
-    issuer: config.issuer ?? `http://${config.host}:${config.port}`,
+    issuer,
     async close() {
       await platform.realtime.stop();
       await audit.flush().catch(() => undefined);

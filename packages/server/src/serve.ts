@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { newId } from '@latchkey/core';
-import type { Runtime, RuntimeOptions } from '@latchkey/runtime';
+import type { EmbeddedRuntime, EmbeddedRuntimeFactory, RuntimeHost } from '@latchkey/core/node';
 import { createAdminApi } from './admin/admin-api.js';
-import { createAdminRoutes } from './admin/admin-routes.js';
 import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
+import { createAdminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';
 import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
@@ -25,21 +25,21 @@ export interface RunningServer {
   /** Present on the first start of an empty database (unless bootstrap is off). */
   bootstrap: { orgId: string; orgSlug: string; apiKey: string } | undefined;
   /** The runtime embedded in this process, if any. */
-  runtime: Runtime | undefined;
+  runtime: RuntimeHost | undefined;
   close(): Promise<void>;
 }
 
-export interface ServeOptions extends PlatformOverrides {
+export interface ServeOptions extends Omit<PlatformOverrides, 'issuer'> {
   bootstrap?: boolean;
   /**
-   * The embedded runtime: `false` for none (a coordinator whose models run in
-   * `latchkey runtime` processes), or options for it (models, capacity…). Default:
-   * the demo models, unless the config turns the embedded runtime off.
+   * The runtime to host in this process, built by the caller (the server never
+   * imports a runtime): `embeddedRuntime()` from `@latchkey/runtime` is what
+   * `latchkey serve` passes. None when absent or `false` (a coordinator whose models
+   * run in `latchkey runtime` processes), or when the config turns it off
+   * (LATCHKEY_EMBEDDED_RUNTIME=false).
    */
-  runtime?: false | EmbeddedRuntimeOptions;
+  runtime?: false | EmbeddedRuntimeFactory;
 }
-
-export type EmbeddedRuntimeOptions = Omit<RuntimeOptions, 'verifyToken'>;
 
 export class DataDirBusyError extends Error {
   override name = 'DataDirBusyError';
@@ -75,31 +75,30 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * own keys, reports its sessions straight to the coordinator, and is reachable by
  * other processes at `${url}/runtime-host` with a bearer secret.
  */
-async function attachEmbeddedRuntime(
+async function embedRuntime(
   platform: Platform,
   url: string,
-  config: ServerConfig,
-  options: ServeOptions,
-): Promise<{ runtime: Runtime; close(): Promise<void> } | undefined> {
-  if (options.runtime === false || !config.embeddedRuntime) return undefined;
-  const { createRuntime, createRuntimeHandler } = await import('@latchkey/runtime');
-  const runtime = createRuntime({
-    hostAddresses: config.iceHostAddresses,
-    announcedAddresses: config.iceAnnouncedAddresses,
-    rtcPorts: config.rtcPorts,
-    log: platform.log,
-    ...options.runtime,
-    verifyToken: platform.verifyToken,
-  });
+  factory: EmbeddedRuntimeFactory,
+): Promise<EmbeddedRuntime & { close(): Promise<void> }> {
+  const { config } = platform;
   const secret = randomBytes(32).toString('base64url');
-  platform.realtime.embeddedHandler = createRuntimeHandler(runtime, { secret });
+  const { host, handler } = factory({
+    verifyToken: platform.verifyToken,
+    log: platform.log,
+    secret,
+    network: {
+      hostAddresses: config.iceHostAddresses,
+      announcedAddresses: config.iceAnnouncedAddresses,
+      rtcPorts: config.rtcPorts,
+    },
+  });
   const id = await platform.realtime.directory.attachEmbedded(
-    runtime,
+    host,
     `${url}${RUNTIME_HOST_PATH}`,
     secret,
   );
   const pending = new Set<Promise<void>>();
-  runtime.onEvent((event) => {
+  host.onEvent((event) => {
     const applied = platform.realtime.sessions
       .applyEvent(id, event)
       .catch((error) => platform.log.warn('session event not applied', { error: String(error) }))
@@ -107,9 +106,10 @@ async function attachEmbeddedRuntime(
     pending.add(applied);
   });
   return {
-    runtime,
+    host,
+    handler,
     async close() {
-      await runtime.close().catch(() => undefined);
+      await host.close().catch(() => undefined);
       await Promise.all([...pending]);
     },
   };
@@ -122,14 +122,12 @@ export async function startServer(
 ): Promise<RunningServer> {
   const lock = config.databaseUrl ? undefined : tryLockDataDir(config.dataDir);
   if (lock && 'heldBy' in lock) throw new DataDirBusyError(lock.heldBy);
-  let platform: Platform;
-  try {
-    platform = await createPlatform(config, options);
-  } catch (error) {
-    lock?.release();
-    throw error;
-  }
-  const app = createApp(platform);
+  // The socket comes first, so the platform is built knowing its URL (the issuer when
+  // LATCHKEY_ISSUER is unset). A request that arrives meanwhile waits for the app.
+  let ready: (listener: RequestListener | undefined) => void = () => undefined;
+  const listener = new Promise<RequestListener | undefined>((resolve) => {
+    ready = resolve;
+  });
   const server = createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
@@ -139,30 +137,25 @@ export async function startServer(
       // answers it (and a Host it cannot parse) with the envelope instead.
       requireHostHeader: false,
     },
-    getRequestListener(app.fetch, {
-      // The request could not even be built (no Host, an invalid Host, a bad path).
-      errorHandler: (error) => {
-        const requestId = newId('req');
-        const malformed = (error as Error)?.name === 'RequestError';
-        if (malformed) platform.log.debug('malformed request', { requestId, error: String(error) });
-        else platform.log.error('unhandled error', { requestId, error: String(error) });
-        return Response.json(
-          malformed
-            ? envelope('INVALID_REQUEST', malformedMessage(error), requestId, platform.issuer)
-            : envelope(
-                'INTERNAL_ERROR',
-                `something went wrong on our side; request id ${requestId}`,
-                requestId,
-                platform.issuer,
-              ),
-          {
-            status: malformed ? 400 : 500,
-            headers: { 'X-Request-Id': requestId, Connection: 'close' },
-          },
-        );
-      },
-    }),
+    (req, res) =>
+      void listener.then((handle) =>
+        handle ? handle(req, res) : res.writeHead(503, { Connection: 'close' }).end(),
+      ),
   );
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':')
+    ? `[${config.host}]`
+    : config.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  const issuer = config.issuer ?? url;
   // Oversized or malformed requests never reach Hono; answer them with our envelope too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
@@ -174,29 +167,58 @@ export async function startServer(
         code,
         tooLarge ? `request headers are over ${MAX_HEADER_BYTES} bytes` : 'malformed HTTP request',
         requestId,
-        platform.issuer,
+        issuer,
       ),
     );
     socket.end(
       `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json\r\nX-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
-  await listen(server, config.port, config.host);
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = config.host.includes(':')
-    ? `[${config.host}]`
-    : config.host === '0.0.0.0'
-      ? '127.0.0.1'
-      : config.host;
-  const url = `http://${hostForUrl}:${port}`;
-  if (!config.issuer) platform.issuer = url;
 
+  let platform: Platform;
+  try {
+    platform = await createPlatform(config, { ...options, issuer: url });
+  } catch (error) {
+    ready(undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+    lock?.release();
+    throw error;
+  }
   if (config.databaseUrl && !config.issuer)
     platform.log.warn(
       'LATCHKEY_ISSUER is not set: this process signs tokens as issued by its own URL, so other processes on this database (and their runtimes) refuse them as "wrong issuer". Set LATCHKEY_ISSUER to the public URL every process shares',
       { issuer: url },
     );
-  const embedded = await attachEmbeddedRuntime(platform, url, config, options);
+  const embedded =
+    options.runtime && config.embeddedRuntime
+      ? await embedRuntime(platform, url, options.runtime)
+      : undefined;
+  const app = createApp(platform, { runtimeHandler: embedded?.handler });
+  ready(
+    getRequestListener(app.fetch, {
+      // The request could not even be built (no Host, an invalid Host, a bad path).
+      errorHandler: (error) => {
+        const requestId = newId('req');
+        const malformed = (error as Error)?.name === 'RequestError';
+        if (malformed) platform.log.debug('malformed request', { requestId, error: String(error) });
+        else platform.log.error('unhandled error', { requestId, error: String(error) });
+        return Response.json(
+          malformed
+            ? envelope('INVALID_REQUEST', malformedMessage(error), requestId, issuer)
+            : envelope(
+                'INTERNAL_ERROR',
+                `something went wrong on our side; request id ${requestId}`,
+                requestId,
+                issuer,
+              ),
+          {
+            status: malformed ? 400 : 500,
+            headers: { 'X-Request-Id': requestId, Connection: 'close' },
+          },
+        );
+      },
+    }),
+  );
   platform.realtime.start();
 
   const admin = createAdminApi(platform);
@@ -248,7 +270,7 @@ export async function startServer(
     platform,
     adminSocket,
     bootstrap,
-    runtime: embedded?.runtime,
+    runtime: embedded?.host,
     close() {
       closing ??= (async () => {
         // Sessions end first (runtime_shutdown), while their rows can still be written.

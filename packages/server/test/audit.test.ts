@@ -2,8 +2,9 @@
 import { generateKey } from '@latchkey/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AdminApi, createAdminApi, type RunningServer, startServer } from '../src/index.js';
+import { type AdminApi, createAdminApi, type RunningServer } from '../src/index.js';
 import { embeddedConfig, type TempDir, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const UA = 'latchkey-audit-tests/1 (+https://example.test)';
 const secrets: string[] = [];

@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
-import { type RunningServer, startServer } from '../src/index.js';
+import type { RunningServer } from '../src/index.js';
 import { embeddedConfig, IN_CI, type TempDir, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM && !IN_CI)

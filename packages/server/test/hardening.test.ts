@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import { generateKey } from '@latchkey/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AdminApi,
-  createAdminApi,
-  createLogger,
-  type RunningServer,
-  startServer,
-} from '../src/index.js';
+import { type AdminApi, createAdminApi, createLogger, type RunningServer } from '../src/index.js';
 import { createAuditWriter } from '../src/services/audit.js';
 import { systemClock } from '../src/services/clock.js';
 import {
@@ -31,6 +25,7 @@ import {
   type TestDatabase,
   tempDir,
 } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const pgUp = await postgresAvailable();
 const backends = [

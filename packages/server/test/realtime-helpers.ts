@@ -1,14 +1,9 @@
 // A real `latchkey serve` (in-process, embedded PGlite, embedded runtime with the demo
 // models) on a manual clock, and small helpers to call it as a browser or a backend.
-import {
-  type AdminApi,
-  createAdminApi,
-  manualClock,
-  type RunningServer,
-  startServer,
-} from '../src/index.js';
-import type { ServeOptions } from '../src/serve.js';
+import { type AdminApi, createAdminApi, manualClock, type RunningServer } from '../src/index.js';
 import { embeddedConfig, type TempDir, tempDir } from './helpers.js';
+import type { TestServeOptions } from './serve-with-runtime.js';
+import { startServer } from './serve-with-runtime.js';
 
 export interface Realtime {
   server: RunningServer;
@@ -31,7 +26,7 @@ export interface Realtime {
 
 export async function startRealtime(
   env: Record<string, string> = {},
-  options: ServeOptions = {},
+  options: TestServeOptions = {},
 ): Promise<Realtime> {
   const dir: TempDir = tempDir('lk-rt-');
   const clock = manualClock(Date.now());

@@ -2,8 +2,9 @@
 // (parsed once at start-up, each error naming its variable, the TURN secret never
 // repeated), and the TURN credentials every new session gets (coturn's use-auth-secret).
 import { createHmac } from 'node:crypto';
+import { loadNetworkConfig } from '@latchkey/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadNetworkConfig } from '../src/index.js';
+import { ConfigError, loadConfig } from '../src/index.js';
 import { type Realtime, startRealtime } from './realtime-helpers.js';
 
 const SECRET = 'coturn-static-auth-secret-for-tests';

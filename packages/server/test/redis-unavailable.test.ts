@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
+import type { RunningServer } from '../src/index.js';
 import { embeddedConfig, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 // A port with nothing behind it: the shared rate limiter is "down".
 async function closedPort(): Promise<number> {

@@ -17,10 +17,10 @@ import {
   loadOrCreateSecret,
   manualClock,
   type RunningServer,
-  startServer,
 } from '../src/index.js';
 import { libtrustKeyId } from '../src/registry/certificate.js';
 import { embeddedConfig, readError, type TempDir, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const REGISTRY = '127.0.0.1:5999';
 const clock = manualClock(Date.parse('2026-03-01T12:00:00Z'));

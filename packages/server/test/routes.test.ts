@@ -9,9 +9,9 @@ import {
   createLogger,
   manualClock,
   type RunningServer,
-  startServer,
 } from '../src/index.js';
 import { embeddedConfig, type TempDir, tempDir } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 const MINT_RATE = 3; // per key per second; burst is twice this
 const AUTH_FAILURES = 4; // per IP per minute
@@ -642,6 +642,10 @@ describe('operational endpoints', () => {
       /^latchkey_http_request_duration_seconds_bucket\{le="0\.005",route="\/v1\/tokens",method="POST",status="201"\} \d+$/m,
     );
     expect(r.text).toMatch(/^latchkey_http_request_duration_seconds_count\{.*\} \d+$/m);
+    // Node's process metrics carry the prefix once.
+    expect(r.text).toMatch(/^latchkey_process_cpu_seconds_total \d/m);
+    expect(r.text).toMatch(/^latchkey_nodejs_heap_size_used_bytes \d/m);
+    expect(r.text).not.toMatch(/latchkey_process_process_/);
   });
 
   it('GET /v1/openapi.json → an OpenAPI 3.1 document describing /v1/tokens', async () => {

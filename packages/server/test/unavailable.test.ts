@@ -2,7 +2,7 @@
 // 500 or a hang, and recovery without a restart.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApi, type RunningServer, startServer } from '../src/index.js';
+import { createAdminApi, type RunningServer } from '../src/index.js';
 import {
   createTestDatabase,
   PG_URL,
@@ -15,6 +15,7 @@ import {
   type TestDatabase,
   tempDir,
 } from './helpers.js';
+import { startServer } from './serve-with-runtime.js';
 
 /** A TCP proxy on 127.0.0.1 that can drop every connection and refuse new ones. */
 class SwitchableProxy {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isErrorCode } from '@latchkey/core';
 import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
 import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
@@ -37,24 +39,31 @@ export function registerRuntime(program: Command) {
         const credential = o.credentialStdin ? readStdin() : process.env.LATCHKEY_RUNTIME_KEY;
         if (!credential)
           throw new CliError(
-            'MISSING_API_KEY',
+            'RUNTIME_CREDENTIAL_INVALID',
             'no runtime credential',
             'Create one with `latchkey admin runtime create --name NAME`, then set LATCHKEY_RUNTIME_KEY or pass --credential-stdin.',
-            2,
+            EXIT.USAGE,
           );
         const number = (flag: string, v: string | undefined) => {
           if (v === undefined) return undefined;
           const n = Number(v);
           if (!Number.isInteger(n) || n < 0)
-            throw new CliError('USAGE', `${flag} must be a whole number`, undefined, 2);
+            throw new CliError('USAGE', `${flag} must be a whole number`, undefined, EXIT.USAGE);
           return n;
         };
         try {
           new URL(o.server);
         } catch {
-          throw new CliError('USAGE', `--server: "${o.server}" is not a URL`, undefined, 2);
+          throw new CliError(
+            'USAGE',
+            `--server: "${o.server}" is not a URL`,
+            undefined,
+            EXIT.USAGE,
+          );
         }
-        const { ConfigError, createLogger, loadNetworkConfig } = await import('@latchkey/server');
+        const { ConfigError, createLogger, LOG_LEVELS, loadNetworkConfig } = await import(
+          '@latchkey/core/node'
+        );
         let network: ReturnType<typeof loadNetworkConfig>;
         try {
           // The same variables as `serve`, the flags first; with LATCHKEY_TURN_URLS and
@@ -62,13 +71,12 @@ export function registerRuntime(program: Command) {
           network = loadNetworkConfig({ ...process.env, ...networkFlags(o) });
         } catch (error) {
           if (error instanceof ConfigError)
-            throw new CliError('CONFIG', error.message, undefined, 2);
+            throw new CliError('CONFIG', error.message, undefined, EXIT.USAGE);
           throw error;
         }
         const { startRuntimeAgent } = await import('@latchkey/runtime');
-        const log = createLogger(
-          (process.env.LATCHKEY_LOG as 'debug' | 'info' | 'warn' | 'error' | 'silent') ?? 'info',
-        );
+        const level = LOG_LEVELS.find((l) => l === process.env.LATCHKEY_LOG) ?? 'info';
+        const log = createLogger(level);
         const sessions = number('--sessions', o.sessions);
         const jobs = number('--jobs', o.jobs);
         let agent: Awaited<ReturnType<typeof startRuntimeAgent>>;
@@ -91,13 +99,12 @@ export function registerRuntime(program: Command) {
           });
         } catch (error) {
           const e = error as { code?: string; message?: string };
-          if (e.code && /^[A-Z_]+$/.test(e.code))
-            throw new CliError(e.code as never, e.message ?? 'registration refused');
+          if (isErrorCode(e.code)) throw new CliError(e.code, e.message ?? 'registration refused');
           throw new CliError(
             'SERVER_UNREACHABLE',
             `could not register with ${o.server}: ${e.message ?? String(error)}`,
             'Check --server and that `latchkey serve` is running there.',
-            5,
+            EXIT.UNREACHABLE,
           );
         }
         process.stdout.write(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
+import { EXIT } from '../exit-codes.js';
 import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
@@ -41,6 +42,7 @@ export function registerServe(program: Command) {
         bootstrap: boolean;
       }) => {
         const { DataDirBusyError, startServer } = await import('@latchkey/server');
+        const { embeddedRuntime } = await import('@latchkey/runtime');
         const config = await configFrom(opts, {
           ...(opts.port !== undefined ? { PORT: opts.port } : {}),
           ...(opts.host !== undefined ? { HOST: opts.host } : {}),
@@ -50,7 +52,11 @@ export function registerServe(program: Command) {
         });
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
-          server = await startServer(config, { bootstrap: opts.bootstrap });
+          server = await startServer(config, {
+            bootstrap: opts.bootstrap,
+            // --no-runtime sets LATCHKEY_EMBEDDED_RUNTIME=false, which the server honours.
+            runtime: embeddedRuntime(),
+          });
         } catch (error) {
           if (error instanceof DataDirBusyError) {
             throw new CliError(
@@ -64,7 +70,7 @@ export function registerServe(program: Command) {
               'CONFIG',
               `port ${config.port} on ${config.host} is in use`,
               'Pass another --port (or PORT=0 for any free port).',
-              2,
+              EXIT.USAGE,
             );
           }
           throw error;

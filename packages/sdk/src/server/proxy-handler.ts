@@ -1,4 +1,5 @@
 import { readCappedBody } from '@latchkey/core';
+import { readEnv } from '../environment.js';
 import {
   checkApiKey,
   checkFunction,
@@ -8,7 +9,6 @@ import {
   platformBaseUrl,
   resolveFetch,
 } from '../options.js';
-import { readEnv } from '../runtime.js';
 import {
   copyHeaders,
   END_USER,

@@ -1,7 +1,7 @@
 import { buildClient } from '../create-client.js';
+import { readEnv } from '../environment.js';
 import { LatchkeyError } from '../errors.js';
 import { checkApiKey, checkFunction, checkOptionsObject, fail } from '../options.js';
-import { readEnv } from '../runtime.js';
 import { checkGrant, type TokenGrant } from '../tokens.js';
 import { defaultOnError, errorResponse, type WebHandler } from './respond.js';
 

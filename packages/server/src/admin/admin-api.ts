@@ -1,3 +1,4 @@
+import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -22,7 +23,6 @@ import {
 import { type AuditRecord, auditInTransaction, listAudit } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
-import type { Logger } from '../services/logger.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
 import { ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';

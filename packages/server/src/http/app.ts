@@ -65,8 +65,14 @@ function matchesTemplate(template: string, path: string): boolean {
   return t.length === p.length && t.every((seg, i) => seg.startsWith('{') || seg === p[i]);
 }
 
-/** The public HTTP API. */
-export function createApp(p: Platform): Hono<AppEnv> {
+/**
+ * The public HTTP API; with `runtimeHandler`, this process's embedded runtime is
+ * served to the other processes at `/runtime-host`.
+ */
+export function createApp(
+  p: Platform,
+  options: { runtimeHandler?: (request: Request) => Promise<Response> } = {},
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
@@ -116,7 +122,7 @@ export function createApp(p: Platform): Hono<AppEnv> {
   for (const path of browserPaths) app.use(path, cors);
   for (const r of routes)
     app.on(r.spec.method.toUpperCase(), routerPath(r.spec.path), (c) => r.handle(c, p));
-  registerRuntimeHost(app, p);
+  registerRuntimeHost(app, options.runtimeHandler);
   registerOpenApi(
     app,
     () => routeSpecs,

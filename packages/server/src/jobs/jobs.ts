@@ -12,7 +12,7 @@ import type { Clock } from '../services/clock.js';
 import { mintToken } from '../services/mint-token.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
-import { JOB_LEASE_MS, type JobOutcome, type JobRunner } from './job-runner.js';
+import { JOB_LEASE_MS, type JobOutcome, type JobQueue } from './job-queue.js';
 
 /** How long `POST /v1/generate/{model}` waits for its result. */
 export const GENERATE_TIMEOUT_MS = 120_000;
@@ -64,10 +64,10 @@ export function createJobService(deps: {
   clock: Clock;
   audit: AuditWriter;
   signingKeys: SigningKeys;
-  issuer: () => string;
+  issuer: string;
   audience: string;
   directory: RuntimeDirectory;
-  runner: JobRunner;
+  queue: JobQueue;
 }): JobService {
   const notFound = (id: string): Failure =>
     fail('NOT_FOUND', `no job "${id.slice(0, 64)}" for this caller`);
@@ -87,7 +87,7 @@ export function createJobService(deps: {
       callerGrantRefusal(caller, model, req.origin);
     if (refusal) return refusal;
     const runtime = (await deps.directory.live()).find((r) =>
-      (parseModels(r.models) ?? []).some((m) => m.name === model && m.kind === 'batch'),
+      parseModels(r.models).some((m) => m.name === model && m.kind === 'batch'),
     );
     const host = runtime ? await deps.directory.host(runtime.id) : undefined;
     if (!host) return fail('UNAVAILABLE', `no runtime serving "${model}" can be reached; retry`);
@@ -103,7 +103,7 @@ export function createJobService(deps: {
             {
               clock: deps.clock,
               signingKeys: deps.signingKeys,
-              issuer: deps.issuer(),
+              issuer: deps.issuer,
               audience: deps.audience,
             },
             caller.key,
@@ -145,7 +145,7 @@ export function createJobService(deps: {
       requestId: req.requestId,
       data: { model, tokenId: caller.kind === 'token' ? caller.claims.jti : null },
     });
-    deps.runner.enqueue({
+    deps.queue.enqueue({
       id: row.id,
       orgId: caller.orgId,
       actor: caller.keyId,
@@ -163,7 +163,7 @@ export function createJobService(deps: {
       if (!job.ok) return job;
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race<JobOutcome>([
-        deps.runner.wait(job.value.jobId),
+        deps.queue.wait(job.value.jobId),
         new Promise((resolve) => {
           timer = setTimeout(
             () =>

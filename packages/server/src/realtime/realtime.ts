@@ -1,13 +1,12 @@
 import type { IceServer } from '@latchkey/core';
-import type { TurnConfig } from '@latchkey/core/node';
+import type { Logger, TurnConfig } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { createJobRunner } from '../jobs/job-runner.js';
+import { createJobQueue } from '../jobs/job-queue.js';
 import { createJobService, type JobService } from '../jobs/jobs.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { BusEvent, EventBus } from '../services/event-bus.js';
-import type { Logger } from '../services/logger.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { createRuntimeDirectory, type RuntimeDirectory } from './runtime-directory.js';
@@ -20,8 +19,6 @@ export interface Realtime {
   sessions: SessionService;
   jobs: JobService;
   sweeper: Sweeper;
-  /** This process's embedded runtime over its HTTP protocol (mounted at /runtime-host). */
-  embeddedHandler: ((request: Request) => Promise<Response>) | undefined;
   /** Starts what a serving process runs in the background: the sweeper, and ending media of closed sessions. */
   start(): void;
   stop(): Promise<void>;
@@ -35,15 +32,15 @@ export function createRealtime(deps: {
   log: Logger;
   signingKeys: SigningKeys;
   box: SecretBox;
-  issuer: () => string;
+  issuer: string;
   audience: string;
   iceServers: IceServer[];
   turn?: TurnConfig | undefined;
 }): Realtime {
   const directory = createRuntimeDirectory(deps);
   const sessions = createSessionService({ ...deps, directory });
-  const runner = createJobRunner({ ...deps, directory });
-  const jobs = createJobService({ ...deps, directory, runner });
+  const queue = createJobQueue({ ...deps, directory });
+  const jobs = createJobService({ ...deps, directory, queue });
   const sweeper = createSweeper({ ...deps, directory, also: () => jobs.sweep() });
 
   // The database says these sessions are closed: end their media. This process ends
@@ -75,7 +72,6 @@ export function createRealtime(deps: {
     sessions,
     jobs,
     sweeper,
-    embeddedHandler: undefined,
     start() {
       if (started) return;
       started = true;
@@ -90,7 +86,7 @@ export function createRealtime(deps: {
     async stop() {
       started = false;
       await sweeper.stop();
-      await runner.stop();
+      await queue.stop();
     },
   };
 }

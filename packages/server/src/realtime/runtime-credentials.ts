@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ModelInfo } from '@latchkey/core';
 import { newId } from '@latchkey/core';
-import { hashKey } from '@latchkey/core/node';
+import { hashKey, ModelInfoSchema } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
@@ -135,7 +136,7 @@ export async function listRuntimes(deps: {
       display: r.display,
       state: runtimeState(r, now),
       url: r.url,
-      models: (parseModels(r.models) ?? []).map((m) => m.name),
+      models: parseModels(r.models).map((m) => m.name),
       capacity: { sessions: r.capacity_sessions, jobs: r.capacity_jobs },
       openSessions: open.get(r.id) ?? 0,
       lastSeenAt: r.last_seen_at === null ? null : new Date(r.last_seen_at).toISOString(),
@@ -179,8 +180,21 @@ export async function revokeRuntime(
   return ok({ id: row.id, sessionsEnded: ended.length });
 }
 
-/** The models column as written (a JSON string on some drivers, parsed on others). */
-export function parseModels(value: unknown): ModelInfo[] | undefined {
-  const v = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
-  return Array.isArray(v) ? (v as ModelInfo[]) : undefined;
+const StoredModels = z.array(ModelInfoSchema);
+
+/**
+ * The models column, checked with the protocol's schema (it is JSON text on some
+ * drivers, parsed on others). A column that is not a list of models reads as none.
+ */
+export function parseModels(value: unknown): ModelInfo[] {
+  let v = value;
+  if (typeof value === 'string') {
+    try {
+      v = JSON.parse(value);
+    } catch {
+      return [];
+    }
+  }
+  const parsed = StoredModels.safeParse(v);
+  return parsed.success ? parsed.data : [];
 }

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { type ModelInfo, newId } from '@latchkey/core';
-import type { RuntimeHost } from '@latchkey/runtime';
+import type { RuntimeHost } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../services/clock.js';
 import type { SecretBox } from '../services/secret-box.js';
+import { createRemoteRuntime } from './remote-runtime.js';
 import { LIVE_MS, parseModels } from './runtime-credentials.js';
 import type { RuntimeRow } from './schema.js';
 
@@ -54,7 +55,7 @@ export function createRuntimeDirectory(deps: {
   };
 
   const serves = (r: RuntimeRow, model: string, kind: ModelInfo['kind']) =>
-    (parseModels(r.models) ?? []).some((m) => m.name === model && m.kind === kind);
+    parseModels(r.models).some((m) => m.name === model && m.kind === kind);
 
   return {
     async attachEmbedded(host, url, secret) {
@@ -104,11 +105,10 @@ export function createRuntimeDirectory(deps: {
       const key = `${row.instance_id}|${row.url}`;
       const cached = remotes.get(runtimeId);
       if (cached?.key === key) return cached.host;
-      const { createRemoteRuntime } = await import('@latchkey/runtime');
       const host = createRemoteRuntime({
         url: row.url,
         secret: deps.box.open(row.secret_enc).toString('utf8'),
-        models: parseModels(row.models) ?? [],
+        models: parseModels(row.models),
         capacity: { sessions: row.capacity_sessions, jobs: row.capacity_jobs },
       });
       remotes.set(runtimeId, { key, host });
@@ -118,7 +118,7 @@ export function createRuntimeDirectory(deps: {
     async models() {
       const byName = new Map<string, ModelInfo>();
       for (const r of await live())
-        for (const m of parseModels(r.models) ?? []) if (!byName.has(m.name)) byName.set(m.name, m);
+        for (const m of parseModels(r.models)) if (!byName.has(m.name)) byName.set(m.name, m);
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     },
     async pick(model, work) {

@@ -1,5 +1,9 @@
-import type { CloseReason, ModelInfo } from '@latchkey/core';
-import type { RuntimeEvent } from '@latchkey/runtime';
+import type {
+  EventsRequest,
+  HeartbeatAnswer,
+  HeartbeatRequest,
+  RegisterRequest,
+} from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { auditInTransaction } from '../services/audit.js';
@@ -15,15 +19,6 @@ import { SETTLE_MS } from './sweeper.js';
 /** How often a remote runtime should say it is alive (it is dropped after LIVE_MS of silence). */
 export const HEARTBEAT_SECONDS = 2;
 
-export interface RegisterInput {
-  instanceId: string;
-  url: string;
-  models: ModelInfo[];
-  capacity: { sessions: number; jobs: number };
-  secret: string;
-  version?: string | undefined;
-}
-
 interface Deps {
   db: Kysely<Database>;
   clock: Clock;
@@ -38,7 +33,7 @@ interface Deps {
 export async function registerRuntime(
   deps: Deps,
   runtime: RuntimeRow,
-  input: RegisterInput,
+  input: RegisterRequest,
   context: { ip: string | null },
 ): Promise<Result<{ runtimeId: string }>> {
   const now = deps.clock.now();
@@ -97,8 +92,8 @@ const notCurrent = (runtime: RuntimeRow) =>
 export async function heartbeatRuntime(
   deps: Deps,
   runtime: RuntimeRow,
-  input: { instanceId: string; sessions: string[] },
-): Promise<Result<{ close: { sessionId: string; reason: CloseReason }[] }>> {
+  input: HeartbeatRequest,
+): Promise<Result<HeartbeatAnswer>> {
   if (runtime.instance_id !== input.instanceId) return notCurrent(runtime);
   const now = deps.clock.now();
   await deps.db
@@ -125,7 +120,7 @@ export async function heartbeatRuntime(
     );
   const openIds = new Set(open.map((s) => s.id));
   const stray = input.sessions.filter((id) => !openIds.has(id));
-  const close: { sessionId: string; reason: CloseReason }[] = [];
+  const close: HeartbeatAnswer['close'] = [];
   if (stray.length > 0) {
     const rows = await deps.db
       .selectFrom('sessions')
@@ -147,7 +142,7 @@ export async function heartbeatRuntime(
 export async function applyRuntimeEvents(
   sessions: SessionService,
   runtime: RuntimeRow,
-  input: { instanceId: string; events: RuntimeEvent[] },
+  input: EventsRequest,
 ): Promise<Result<void>> {
   if (runtime.instance_id !== input.instanceId) return notCurrent(runtime);
   for (const e of input.events) await sessions.applyEvent(runtime.id, e);

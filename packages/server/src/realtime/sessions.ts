@@ -1,13 +1,12 @@
 import { type CreatedSession, type IceServer, newId, type SessionInfo } from '@latchkey/core';
+import type { Logger, RuntimeEvent } from '@latchkey/core/node';
 import { type TurnConfig, turnCredentials } from '@latchkey/core/node';
-import type { RuntimeEvent } from '@latchkey/runtime';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
-import type { Logger } from '../services/logger.js';
 import { mintToken } from '../services/mint-token.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
@@ -27,7 +26,7 @@ export interface SessionDeps {
   audit: AuditWriter;
   log: Logger;
   signingKeys: SigningKeys;
-  issuer: () => string;
+  issuer: string;
   audience: string;
   directory: RuntimeDirectory;
   iceServers: IceServer[];
@@ -101,7 +100,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
         {
           clock: deps.clock,
           signingKeys: deps.signingKeys,
-          issuer: deps.issuer(),
+          issuer: deps.issuer,
           audience: deps.audience,
         },
         caller.key,

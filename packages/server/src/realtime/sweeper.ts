@@ -1,8 +1,8 @@
+import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
-import type { Logger } from '../services/logger.js';
 import { closeSessions } from './close-sessions.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
 

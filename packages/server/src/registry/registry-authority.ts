@@ -5,6 +5,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { newId } from '@latchkey/core';
+import { createLogger, type Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -13,7 +14,6 @@ import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import { loadOrCreateSecret } from '../services/dev-secret.js';
 import type { EventBus } from '../services/event-bus.js';
-import { createLogger, type Logger } from '../services/logger.js';
 import { fail, ok, type Result } from '../services/result.js';
 import { createSecretBox, type SecretBox } from '../services/secret-box.js';
 import type { TokenSigner } from './access-token.js';

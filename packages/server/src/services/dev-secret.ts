@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from './logger.js';
+import type { Logger } from '@latchkey/core/node';
 
 /**
  * Development only: without LATCHKEY_SECRET, a random secret is generated once

@@ -25,29 +25,18 @@ export function signingKeySource(signingKeys: SigningKeys): KeySource {
 
 /**
  * Verifies session tokens this platform minted, with the core verifier: the same
- * checks a model host makes offline. `issuer` is read per call because it is only
- * known once the server listens.
+ * checks a model host makes offline.
  */
 export function createLocalVerifier(deps: {
   signingKeys: SigningKeys;
-  issuer: () => string;
+  issuer: string;
   audience: string;
   clock: Clock;
 }): TokenVerifier {
-  const keys = signingKeySource(deps.signingKeys);
-  let built: { issuer: string; verify: TokenVerifier } | undefined;
-  return (token) => {
-    const issuer = deps.issuer();
-    if (built?.issuer !== issuer)
-      built = {
-        issuer,
-        verify: createVerifier({
-          jwks: keys,
-          issuer,
-          audience: deps.audience,
-          now: () => Math.floor(deps.clock.now() / 1000),
-        }),
-      };
-    return built.verify(token);
-  };
+  return createVerifier({
+    jwks: signingKeySource(deps.signingKeys),
+    issuer: deps.issuer,
+    audience: deps.audience,
+    now: () => Math.floor(deps.clock.now() / 1000),
+  });
 }

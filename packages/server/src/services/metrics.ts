@@ -9,7 +9,7 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'latchkey_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'latchkey_' });
   return {
     registry,
     mints: new Counter({

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { AppEnv, Platform } from '../env.js';
+import type { AppEnv } from '../env.js';
 import { HttpError } from '../http-error.js';
 
 export const RUNTIME_HOST_PATH = '/runtime-host';
@@ -10,9 +10,11 @@ export const RUNTIME_HOST_PATH = '/runtime-host';
  * database reach it like any other runtime. Not in the OpenAPI document: it is
  * between coordinator processes, not for clients.
  */
-export function registerRuntimeHost(app: Hono<AppEnv>, p: Platform) {
+export function registerRuntimeHost(
+  app: Hono<AppEnv>,
+  handler: ((request: Request) => Promise<Response>) | undefined,
+) {
   app.all(`${RUNTIME_HOST_PATH}/*`, async (c) => {
-    const handler = p.realtime.embeddedHandler;
     if (!handler) throw new HttpError('NOT_FOUND', 'this process hosts no runtime');
     const url = new URL(c.req.url);
     url.pathname = url.pathname.slice(RUNTIME_HOST_PATH.length) || '/';

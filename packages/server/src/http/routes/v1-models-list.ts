@@ -1,22 +1,9 @@
+import { ModelInfoSchema } from '@latchkey/core/node';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
 import type { Route, RouteSpec } from '../route.js';
 
-export const ModelInfoSchema = z
-  .object({
-    name: z.string(),
-    kind: z.enum(['realtime', 'batch']),
-    description: z.string(),
-    tracks: z
-      .object({
-        input: z.array(z.enum(['video', 'audio'])),
-        output: z.array(z.enum(['video', 'audio'])),
-      })
-      .optional(),
-    commands: z.array(z.string()).optional(),
-    resultType: z.string().optional(),
-  })
-  .meta({ id: 'Model' });
+export const ModelInfo = ModelInfoSchema.meta({ id: 'Model' });
 
 export const spec: RouteSpec = {
   method: 'get',
@@ -29,7 +16,7 @@ export const spec: RouteSpec = {
   responses: {
     200: {
       description: 'The models',
-      schema: z.object({ models: z.array(ModelInfoSchema) }).meta({ id: 'ModelList' }),
+      schema: z.object({ models: z.array(ModelInfo) }).meta({ id: 'ModelList' }),
     },
     401: { description: 'MISSING_API_KEY, INVALID_API_KEY, INVALID_TOKEN, TOKEN_EXPIRED, …' },
   },

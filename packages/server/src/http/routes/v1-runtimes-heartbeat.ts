@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import { heartbeatRuntime } from '../../realtime/runtime-registration.js';
 import { authenticateRuntime } from '../authenticate-runtime.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import type { Route, RouteSpec } from '../route.js';
-import { HeartbeatBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
+import { HeartbeatAnswer, HeartbeatBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
 
 export const spec: RouteSpec = {
   method: 'post',
@@ -17,9 +16,7 @@ export const spec: RouteSpec = {
   responses: {
     200: {
       description: 'Sessions to end',
-      schema: z
-        .object({ close: z.array(z.object({ sessionId: z.string(), reason: z.string() })) })
-        .meta({ id: 'RuntimeHeartbeatAnswer' }),
+      schema: HeartbeatAnswer,
     },
     401: { description: RUNTIME_AUTH_ERRORS },
     409: {

@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import type { RegisterAnswer as RegisterAnswerBody } from '@latchkey/core/node';
 import { HEARTBEAT_SECONDS, registerRuntime } from '../../realtime/runtime-registration.js';
 import { authenticateRuntime } from '../authenticate-runtime.js';
 import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import type { Route, RouteSpec } from '../route.js';
-import { RegisterBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
+import { RegisterAnswer, RegisterBody, RUNTIME_AUTH_ERRORS } from './runtime-schemas.js';
 
 export const spec: RouteSpec = {
   method: 'post',
@@ -17,15 +17,7 @@ export const spec: RouteSpec = {
   responses: {
     200: {
       description: 'Registered',
-      schema: z
-        .object({
-          runtimeId: z.string(),
-          issuer: z.string(),
-          audience: z.string(),
-          jwksUrl: z.string(),
-          heartbeatSeconds: z.number(),
-        })
-        .meta({ id: 'RuntimeRegistered' }),
+      schema: RegisterAnswer,
     },
     400: { description: 'INVALID_REQUEST' },
     401: { description: RUNTIME_AUTH_ERRORS },
@@ -46,7 +38,7 @@ export const route: Route = {
         audience: p.config.audience,
         jwksUrl: `${p.issuer}/.well-known/jwks.json`,
         heartbeatSeconds: HEARTBEAT_SECONDS,
-      },
+      } satisfies RegisterAnswerBody,
       200,
       { 'Cache-Control': 'no-store' },
     );

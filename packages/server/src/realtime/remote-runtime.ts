@@ -2,15 +2,18 @@
 // another process. Its events arrive at the server (POST /v1/runtimes/events), which
 // hands them to `deliver`.
 import type { CloseReason, ModelInfo } from '@latchkey/core';
-import { readEnvelope } from './http-envelope.js';
-import type {
-  HostResult,
-  JobOutput,
-  RunJobRequest,
-  RuntimeCapacity,
-  RuntimeEvent,
-  RuntimeHost,
-} from './runtime-host.js';
+import {
+  type HostResult,
+  type JobOutput,
+  OfferAnswerSchema,
+  OpenSessionAnswerSchema,
+  RefusalAnswerSchema,
+  type RunJobRequest,
+  type RuntimeCapacity,
+  type RuntimeEvent,
+  type RuntimeHost,
+} from '@latchkey/core/node';
+import type { z } from 'zod';
 
 export interface RemoteRuntimeOptions {
   /** Where the runtime's handler is served (`http://10.0.0.5:8788`, `https://…/runtime-host`). */
@@ -105,27 +108,25 @@ export function createRemoteRuntime(options: RemoteRuntimeOptions): RemoteRuntim
     if (answer.status === 401 && answer.headers.has('www-authenticate'))
       // The runtime refused the coordinator itself, not the caller's token.
       return unavailable('the runtime refused the coordinator (stale runtime secret)');
-    const envelope = readEnvelope(parse(answer.bytes));
-    if (envelope && answer.status >= 400 && answer.status !== 500)
-      return { ok: false, code: envelope.code, message: envelope.message };
+    const envelope = RefusalAnswerSchema.safeParse(parse(answer.bytes));
+    if (envelope.success && answer.status >= 400 && answer.status !== 500)
+      return { ok: false, code: envelope.data.error.code, message: envelope.data.error.message };
     return unavailable(`the runtime answered HTTP ${answer.status}`);
   }
 
-  async function jsonCall<T>(
+  async function jsonCall<S extends z.ZodType>(
     method: string,
     path: string,
     body: unknown,
-    read: (value: Record<string, unknown>) => T | undefined,
-  ): Promise<HostResult<T>> {
+    schema: S,
+  ): Promise<HostResult<z.output<S>>> {
     const answer = await call(method, path, body);
     if ('ok' in answer) return answer;
     if (answer.status !== 200) return refusal(answer);
-    const value = parse(answer.bytes);
-    const out =
-      value && typeof value === 'object' ? read(value as Record<string, unknown>) : undefined;
-    return out === undefined
-      ? unavailable('the runtime answered something unexpected')
-      : { ok: true, value: out };
+    const value = schema.safeParse(parse(answer.bytes));
+    return value.success
+      ? { ok: true, value: value.data }
+      : unavailable('the runtime answered something unexpected');
   }
 
   const sessionPath = (id: string) => `sessions/${encodeURIComponent(id)}`;
@@ -134,14 +135,9 @@ export function createRemoteRuntime(options: RemoteRuntimeOptions): RemoteRuntim
     models: () => structuredClone(models),
     capacity: () => ({ ...capacity }),
     liveSessions: () => [...live],
-    openSession: (request) =>
-      jsonCall('POST', 'sessions', request, (v) =>
-        typeof v.expiresAt === 'number' ? { expiresAt: v.expiresAt } : undefined,
-      ),
+    openSession: (request) => jsonCall('POST', 'sessions', request, OpenSessionAnswerSchema),
     offer: (sessionId, sdp) =>
-      jsonCall('POST', `${sessionPath(sessionId)}/offer`, { sdp }, (v) =>
-        typeof v.sdp === 'string' ? { sdp: v.sdp } : undefined,
-      ),
+      jsonCall('POST', `${sessionPath(sessionId)}/offer`, { sdp }, OfferAnswerSchema),
     async closeSession(sessionId: string, reason: CloseReason) {
       // Best effort: if the runtime cannot be reached, its heartbeat answer closes the session later.
       await call(

@@ -1,9 +1,9 @@
+import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
-import type { Logger } from '../services/logger.js';
 
 /** A running job holds its lease this long; a lapsed lease means its process died. */
 export const JOB_LEASE_MS = 10 * 60_000;
@@ -28,7 +28,7 @@ export type JobOutcome =
  * Runs the jobs this process accepted, first in first out, each on the live runtime
  * with the most free job slots. A job that finds no free slot waits in the queue.
  */
-export function createJobRunner(deps: {
+export function createJobQueue(deps: {
   db: Kysely<Database>;
   clock: Clock;
   audit: AuditWriter;
@@ -180,4 +180,4 @@ export function createJobRunner(deps: {
   };
 }
 
-export type JobRunner = ReturnType<typeof createJobRunner>;
+export type JobQueue = ReturnType<typeof createJobQueue>;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { adminApiVia } from '../admin/admin-api.js';
+import { ADMIN_OPERATIONS } from '../admin/admin-schemas.js';
 import { ok } from '../services/result.js';
-import { adminApiVia } from './admin-api.js';
 import { createAdminRoutes } from './admin-routes.js';
-import { ADMIN_OPERATIONS } from './admin-schemas.js';
 
 const calls: Array<[string, unknown]> = [];
 const routes = createAdminRoutes(

@@ -1,6 +1,7 @@
 // One peer connection of a session (a reconnect makes a new one): the browser's
 // `latchkey` data channel, its media tracks handed to the model, and whether it is up.
 import { DATA_CHANNEL_LABEL, type MediaKind } from '@latchkey/core';
+import { errorDetail, type Logger } from '@latchkey/core/node';
 import type {
   MediaStreamTrack,
   RTCDataChannel,
@@ -8,7 +9,6 @@ import type {
   RTCRtpTransceiver,
 } from 'werift';
 import type { PeerLease } from './ice-network.js';
-import { errorDetail, type Logger } from './logger.js';
 import type { MediaLink } from './model.js';
 import { answerOffer, createPeer, directionFor, hostCandidateCount } from './peer.js';
 

@@ -2,14 +2,18 @@
 // server that serves createRuntimeHandler.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RuntimeEvent } from '@latchkey/core/node';
+import {
+  createRuntime,
+  createRuntimeHandler,
+  type Runtime,
+  toNodeListener,
+} from '@latchkey/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toNodeListener } from '../src/node-listener.js';
-import { createRemoteRuntime, type RemoteRuntime } from '../src/remote-runtime.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
-import { createRuntimeHandler } from '../src/runtime-handler.js';
-import type { RuntimeEvent } from '../src/runtime-host.js';
-import { FakeBrowser, recordEvents, token, verifyToken } from './helpers.js';
-import { readPng } from './read-png.js';
+// The runtime's own test kit: a WebRTC peer playing the browser, tokens and a PNG reader.
+import { FakeBrowser, recordEvents, token, verifyToken } from '../../runtime/test/helpers.js';
+import { readPng } from '../../runtime/test/read-png.js';
+import { createRemoteRuntime, type RemoteRuntime } from '../src/realtime/remote-runtime.js';
 
 const SECRET = 'remote-secret-0123456789abcdef';
 let runtime: Runtime;

@@ -1,10 +1,20 @@
-import type { CloseReason, ErrorCode, ModelInfo } from '@latchkey/core';
+// The contract between the coordinator (`latchkey serve`) and a runtime that hosts
+// models. Both packages build on it; neither imports the other.
+import type { ErrorCode } from './errors.js';
+import type { Logger } from './logger.js';
+import type { CloseReason, ModelInfo } from './realtime.js';
+import type {
+  OpenSessionRequest,
+  RunJobRequest,
+  RuntimeCapacity,
+  RuntimeEvent,
+} from './runtime-protocol.js';
+import type { TokenVerifier } from './verify-token.js';
 
 /**
- * The contract between the coordinator (`latchkey serve`) and a runtime that hosts
- * models. The coordinator holds one `RuntimeHost` per runtime: the runtime object
- * itself when it is embedded in the same process, or a client that speaks the
- * runtime's HTTP protocol (`createRemoteRuntime`) for one in another process.
+ * What the coordinator holds for each runtime: the runtime object itself when it is
+ * embedded in the same process, or a client that speaks the runtime's HTTP protocol
+ * (the server's `createRemoteRuntime`) for one in another process.
  *
  * Every call that opens a session or runs a job carries a session token. The runtime
  * verifies it itself, offline, against the platform's JWKS: it never trusts the
@@ -45,49 +55,45 @@ export interface RuntimeHost {
   close(): Promise<void>;
 }
 
-export interface RuntimeCapacity {
-  /** Concurrent realtime sessions. */
-  sessions: number;
-  /** Concurrent batch jobs. */
-  jobs: number;
-}
-
-export interface OpenSessionRequest {
-  /** The coordinator's id for the session (`ses_…`). */
-  sessionId: string;
-  model: string;
-  /** The session token the caller presented, or the one the coordinator minted for a key. */
-  token: string;
-  /** The `Origin` of the caller's request, if it sent one. */
-  origin: string | null;
-  /** Epoch milliseconds by which the session must have ended. */
-  expiresAt: number;
-}
-
-export interface RunJobRequest {
-  jobId: string;
-  model: string;
-  token: string;
-  input: unknown;
-}
-
 /** A batch job's result: bytes and their content type (`image/png`, `application/json`, …). */
 export interface JobOutput {
   contentType: string;
   body: Uint8Array;
 }
 
-/** An expected refusal is a value, with a code from the registry in `@latchkey/core`. */
+/** An expected refusal is a value, with a code from the error registry. */
 export type HostResult<T> =
   | { ok: true; value: T }
   | { ok: false; code: ErrorCode; message: string };
 
+/** What a coordinator gives the runtime it embeds. */
+export interface EmbeddedRuntimeDeps {
+  /** Verifies the platform's session tokens, offline, with its own keys. */
+  verifyToken: TokenVerifier;
+  log: Logger;
+  /** The bearer the coordinator's other processes send to reach it over HTTP. */
+  secret: string;
+  /** Media settings from the coordinator's configuration (undefined: the runtime's defaults). */
+  network: {
+    hostAddresses: string[] | undefined;
+    announcedAddresses: string[] | undefined;
+    rtcPorts: [number, number] | undefined;
+  };
+}
+
+/** A runtime in the coordinator's process, and the HTTP handler that serves it to the others. */
+export interface EmbeddedRuntime {
+  host: RuntimeHost;
+  /** The runtime HTTP protocol, checking `secret`; mounted by the server at `/runtime-host`. */
+  handler: (request: Request) => Promise<Response>;
+}
+
 /**
- * What a runtime tells the coordinator. `session-waiting` follows an accepted offer,
- * `session-active` comes when the transport is up and the model is ready,
- * `session-closed` when it ends for any reason (including the coordinator's own close).
+ * How `startServer` gets a runtime without depending on the runtime package: the CLI
+ * (or a test) passes a factory, the server calls it with what only it knows.
+ *
+ * @example
+ * import { embeddedRuntime } from '@latchkey/runtime';
+ * await startServer(config, { runtime: embeddedRuntime({ models: defaultModels() }) });
  */
-export type RuntimeEvent =
-  | { type: 'session-waiting'; sessionId: string; at: number }
-  | { type: 'session-active'; sessionId: string; at: number }
-  | { type: 'session-closed'; sessionId: string; reason: CloseReason; at: number };
+export type EmbeddedRuntimeFactory = (deps: EmbeddedRuntimeDeps) => EmbeddedRuntime;

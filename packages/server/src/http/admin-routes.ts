@@ -1,10 +1,10 @@
 import { ERROR_CODES, formatIssues } from '@latchkey/core';
 import { Hono } from 'hono';
+import type { AdminApi } from '../admin/admin-api.js';
+import { type AdminOperation, adminInputs } from '../admin/admin-schemas.js';
 import { isDatabaseUnavailable } from '../db/open-database.js';
-import { envelope, HttpError } from '../http/http-error.js';
 import type { Result } from '../services/result.js';
-import type { AdminApi } from './admin-api.js';
-import { type AdminOperation, adminInputs } from './admin-schemas.js';
+import { envelope, HttpError } from './http-error.js';
 
 /**
  * The admin API over the server's Unix socket: `POST /admin/{operation}` with the
