@@ -2,7 +2,7 @@ import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { callerGrantRefusal, canSee, modelRefusal } from '../realtime/grant-checks.js';
+import { callerGrantRefusal, modelRefusal, visibleTo } from '../realtime/grant-checks.js';
 import { parseModels } from '../realtime/runtime-credentials.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { JobRow } from '../realtime/schema.js';
@@ -10,7 +10,7 @@ import type { AuditWriter } from '../services/audit.js';
 import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import { mintToken } from '../services/mint-token.js';
-import { type Failure, fail, ok, type Result } from '../services/result.js';
+import { fail, ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { JOB_LEASE_MS, type JobOutcome, type JobQueue } from './job-queue.js';
 
@@ -69,17 +69,12 @@ export function createJobService(deps: {
   directory: RuntimeDirectory;
   queue: JobQueue;
 }): JobService {
-  const notFound = (id: string): Failure =>
-    fail('NOT_FOUND', `no job "${id.slice(0, 64)}" for this caller`);
-
-  const load = async (caller: Caller, id: string): Promise<Result<JobRow>> => {
-    const row = await deps.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row && canSee(caller, row) ? ok(row) : notFound(id);
-  };
+  const load = async (caller: Caller, id: string): Promise<Result<JobRow>> =>
+    visibleTo(
+      caller,
+      await deps.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst(),
+      `job "${id.slice(0, 64)}"`,
+    );
 
   const submit: JobService['submit'] = async (caller, model, input, req) => {
     const refusal =

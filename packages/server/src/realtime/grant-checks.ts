@@ -1,6 +1,6 @@
 import { grantRefusal, type ModelInfo } from '@latchkey/core';
 import type { Caller } from '../services/caller.js';
-import { type Failure, fail } from '../services/result.js';
+import { type Failure, fail, ok, type Result } from '../services/result.js';
 
 /** MODEL_NOT_FOUND unless a live runtime serves `model` as `kind`. */
 export function modelRefusal(
@@ -38,4 +38,11 @@ export function canSee(
   if (row.org_id !== caller.orgId) return false;
   if (caller.kind === 'key') return true;
   return row.token_id === caller.claims.jti || row.owner_ref === caller.ownerRef;
+}
+
+/** The row when the caller may see it (`canSee`); otherwise NOT_FOUND, as if it did not exist. */
+export function visibleTo<
+  R extends { org_id: string; token_id: string | null; owner_ref: string | null },
+>(caller: Caller, row: R | undefined, what: string): Result<R> {
+  return row && canSee(caller, row) ? ok(row) : fail('NOT_FOUND', `no ${what} for this caller`);
 }

@@ -11,7 +11,7 @@ import { mintToken } from '../services/mint-token.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { closeSessions, toSessionInfo } from './close-sessions.js';
-import { callerGrantRefusal, canSee, modelRefusal } from './grant-checks.js';
+import { callerGrantRefusal, modelRefusal, visibleTo } from './grant-checks.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
 import type { SessionRow } from './schema.js';
 
@@ -48,17 +48,12 @@ export interface SessionService {
 }
 
 export function createSessionService(deps: SessionDeps): SessionService {
-  const notFound = (id: string): Failure =>
-    fail('NOT_FOUND', `no session "${id.slice(0, 64)}" for this caller`);
-
-  const load = async (caller: Caller, id: string): Promise<Result<SessionRow>> => {
-    const row = await deps.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row && canSee(caller, row) ? ok(row) : notFound(id);
-  };
+  const load = async (caller: Caller, id: string): Promise<Result<SessionRow>> =>
+    visibleTo(
+      caller,
+      await deps.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst(),
+      `session "${id.slice(0, 64)}"`,
+    );
 
   const refused = (caller: Caller, model: string, req: RequestContext, f: Failure) => {
     void deps.audit
