@@ -1,7 +1,14 @@
 // The runtime's side of the runtime HTTP protocol: what the coordinator calls on a
 // runtime in another process (or through `/runtime-host/*` on a server).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { bearerToken, ERROR_CODES, type ErrorCode, formatIssues, newId } from '@latchkey/core';
+import {
+  bearerToken,
+  ERROR_CODES,
+  type ErrorCode,
+  errorResponse,
+  formatIssues,
+  newId,
+} from '@latchkey/core';
 import {
   CloseReasonSchema,
   errorDetail,
@@ -15,7 +22,7 @@ import {
   ValidateJobRequestSchema,
 } from '@latchkey/core/node';
 import type { z } from 'zod';
-import { errorResponse, readJsonBody } from './http-envelope.js';
+import { readJsonBody } from './read-json-body.js';
 
 export interface RuntimeHandlerOptions {
   /** The bearer the coordinator must send (the `secret` the runtime registered with). */
@@ -72,7 +79,7 @@ export function createRuntimeHandler(
     const incoming = request.headers.get('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : newId('req');
     const fail = (code: ErrorCode, message: string, headers?: Record<string, string>) =>
-      errorResponse(code, message, requestId, headers);
+      errorResponse(code, message, { requestId, headers });
     const result = <T>(r: HostResult<T>, ok: (value: T) => Response): Response =>
       r.ok ? ok(r.value) : fail(r.code, r.message);
     const json = (body: unknown, status = 200) =>
