@@ -124,9 +124,13 @@ export async function startServer(
   if (lock && 'heldBy' in lock) throw new DataDirBusyError(lock.heldBy);
   // The socket comes first, so the platform is built knowing its URL (the issuer when
   // LATCHKEY_ISSUER is unset). A request that arrives meanwhile waits for the app.
+  let handle: RequestListener | undefined;
   let ready: (listener: RequestListener | undefined) => void = () => undefined;
   const listener = new Promise<RequestListener | undefined>((resolve) => {
-    ready = resolve;
+    ready = (l) => {
+      handle = l;
+      resolve(l);
+    };
   });
   const server = createServer(
     {
@@ -137,10 +141,13 @@ export async function startServer(
       // answers it (and a Host it cannot parse) with the envelope instead.
       requireHostHeader: false,
     },
-    (req, res) =>
-      void listener.then((handle) =>
-        handle ? handle(req, res) : res.writeHead(503, { Connection: 'close' }).end(),
-      ),
+    // Once the app is there, requests go straight to it (no promise hop per request).
+    (req, res) => {
+      if (handle) return void handle(req, res);
+      void listener.then((l) =>
+        l ? l(req, res) : res.writeHead(503, { Connection: 'close' }).end(),
+      );
+    },
   );
   try {
     await listen(server, config.port, config.host);
