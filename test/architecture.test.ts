@@ -22,7 +22,7 @@ const ALLOWED: Record<string, string[]> = {
 };
 
 /** Server folders that hold the domain: they never import `http/`. */
-const DOMAIN_FOLDERS = ['realtime', 'jobs', 'registry', 'services', 'db', 'admin'];
+const DOMAIN_FOLDERS = ['realtime', 'jobs', 'registry', 'services', 'db', 'admin', 'accounts'];
 
 const MAX_LINES = 400;
 

@@ -93,6 +93,66 @@ const SERVER_ERROR_CODES = {
     status: 503,
     fix: 'The runtime has no free UDP port for media in LATCHKEY_RTC_PORTS; retry shortly, widen the range, or add runtimes.',
   },
+  NOT_SIGNED_IN: {
+    status: 401,
+    fix: 'Sign in (POST /v1/auth/sign-in/email) and send the session cookie; API keys and session tokens never authorize management routes.',
+  },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    fix: 'Check the email and password, or reset the password (POST /v1/auth/request-password-reset).',
+  },
+  INVALID_TWO_FACTOR_CODE: {
+    status: 401,
+    fix: 'Enter the current 6-digit code from your authenticator app, or one of your backup codes.',
+  },
+  EMAIL_NOT_VERIFIED: {
+    status: 403,
+    fix: 'Open the verification link mailed to you, or ask for a new one (POST /v1/auth/send-verification-email).',
+  },
+  EMAIL_TAKEN: {
+    status: 409,
+    fix: 'An account with this email exists: sign in, or reset its password.',
+  },
+  SIGNUP_CLOSED: {
+    status: 403,
+    fix: 'This server takes new accounts by invitation only (LATCHKEY_SIGNUP); ask an org admin for an invitation link.',
+  },
+  INVALID_LINK: {
+    status: 400,
+    fix: 'The link has expired or was already used; ask for a new one.',
+  },
+  CSRF_REJECTED: {
+    status: 403,
+    fix: "Send state-changing requests from this server's own origin (the dashboard), or from a client that sends no Origin header (curl, scripts).",
+  },
+  DEVELOPER_ROLE_REQUIRED: {
+    status: 403,
+    fix: 'Ask an admin or owner of the org to give you the developer role (or higher).',
+  },
+  ADMIN_ROLE_REQUIRED: {
+    status: 403,
+    fix: 'Ask an owner of the org to give you the admin role (or higher).',
+  },
+  OWNER_ROLE_REQUIRED: {
+    status: 403,
+    fix: 'Only an owner of the org may do this; ask one.',
+  },
+  INSTANCE_ADMIN_REQUIRED: {
+    status: 403,
+    fix: "Only the operator's instance admins may do this.",
+  },
+  LAST_OWNER: {
+    status: 409,
+    fix: 'Make another member an owner first; an org always keeps at least one owner.',
+  },
+  INVITATION_EXPIRED: {
+    status: 410,
+    fix: 'The invitation has expired or was already used; ask an org admin for a new one.',
+  },
+  INVITATION_EMAIL_MISMATCH: {
+    status: 403,
+    fix: 'This invitation is for another email address; sign in with that one, or ask for a new invitation.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',

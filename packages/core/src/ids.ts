@@ -10,7 +10,12 @@ export type IdPrefix =
   | 'usr'
   | 'ses'
   | 'job'
-  | 'rtm';
+  | 'rtm'
+  | 'inv'
+  | 'aus'
+  | 'acc'
+  | 'vrf'
+  | 'tfa';
 
 /**
  * A prefixed, time-sortable id: `key_` + 8 base62 of milliseconds + 14 random base62.

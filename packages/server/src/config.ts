@@ -66,6 +66,17 @@ const envSchema = NETWORK_ENV.extend({
     .optional(),
   LATCHKEY_REGISTRY_SERVICE: z.string().min(1).max(200).default('latchkey-registry'),
   LATCHKEY_REGISTRY_ISSUER: z.string().min(1).max(200).default('latchkey'),
+  LATCHKEY_SIGNUP: z.enum(['open', 'invite', 'closed']).optional(),
+  LATCHKEY_SMTP_URL: z
+    .string()
+    .regex(
+      /^smtps?:\/\//,
+      'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587',
+    )
+    .optional(),
+  LATCHKEY_MAIL_FROM: z.string().min(3).max(200).default('Latchkey <latchkey@localhost>'),
+  LATCHKEY_SIGNIN_PER_IP: intFrom(30, 0, 1_000_000),
+  LATCHKEY_SIGNIN_FAILURES_PER_ACCOUNT: intFrom(10, 0, 1_000_000),
   LATCHKEY_EMBEDDED_RUNTIME: z.enum(['true', 'false', '1', '0']).default('true'),
   LATCHKEY_ICE_SERVERS: z
     .string()
@@ -108,6 +119,19 @@ export interface ServerConfig extends NetworkConfig {
   registryService: string;
   /** `issuer` of the registry's token auth, and `iss` of its access tokens. */
   registryIssuer: string;
+  /**
+   * Who may create an account: anyone (`open`), holders of an invitation link
+   * (`invite`), or nobody but instance admins (`closed`). Unset: `open` when the
+   * server bootstraps a development org, `closed` with --no-bootstrap.
+   */
+  signup: 'open' | 'invite' | 'closed' | undefined;
+  /** Account mail (verification, password reset, invitations); the log when unset. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Sign-in and sign-up attempts per client IP per minute; 0 is no limit. */
+  signInPerIp: number;
+  /** Failed sign-ins per account per 15 minutes before it is held off; 0 is no limit. */
+  signInFailuresPerAccount: number;
   /** Host the demo and configured models in this process (`serve --no-runtime` turns it off). */
   embeddedRuntime: boolean;
   /** STUN/TURN servers handed to browsers with each new session. */
@@ -139,6 +163,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registry: e.LATCHKEY_REGISTRY,
     registryService: e.LATCHKEY_REGISTRY_SERVICE,
     registryIssuer: e.LATCHKEY_REGISTRY_ISSUER,
+    signup: e.LATCHKEY_SIGNUP,
+    smtpUrl: e.LATCHKEY_SMTP_URL,
+    mailFrom: e.LATCHKEY_MAIL_FROM,
+    signInPerIp: e.LATCHKEY_SIGNIN_PER_IP,
+    signInFailuresPerAccount: e.LATCHKEY_SIGNIN_FAILURES_PER_ACCOUNT,
     embeddedRuntime: e.LATCHKEY_EMBEDDED_RUNTIME === 'true' || e.LATCHKEY_EMBEDDED_RUNTIME === '1',
     iceServers: (e.LATCHKEY_ICE_SERVERS ?? []) as IceServer[],
     ...networkFrom(e),

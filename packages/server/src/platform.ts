@@ -1,6 +1,8 @@
 import { createLogger, type Logger, type TokenVerifier } from '@latchkey/core/node';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { type Auth, createAuth } from './accounts/auth.js';
+import { createLogMailer, createSmtpMailer, type Mailer } from './accounts/mailer.js';
 import type { ServerConfig } from './config.js';
 import { type OpenDatabase, openDatabase } from './db/open-database.js';
 import type { Database } from './db/schema.js';
@@ -37,6 +39,13 @@ export interface Platform {
   box: SecretBox;
   /** Verifies this platform's session tokens, offline, as a model host would. */
   verifyToken: TokenVerifier;
+  /** Accounts: better-auth on this database (people, passwords, account sessions, TOTP). */
+  auth: Auth;
+  mailer: Mailer;
+  /** Who may create an account (LATCHKEY_SIGNUP, else what `serve` decided). */
+  signup: 'open' | 'invite' | 'closed';
+  /** One-time sign-in links, keyed by email, as the accounts library hands them out. */
+  signInLinks: Map<string, string>;
   /** Sessions, jobs and the runtimes that serve them. */
   realtime: Realtime;
   /** `iss` of minted tokens: LATCHKEY_ISSUER, else the URL the server listens on. */
@@ -71,6 +80,8 @@ export interface PlatformOverrides {
   clock?: Clock;
   log?: Logger;
   limiter?: RateLimiter;
+  /** Sign-up policy when LATCHKEY_SIGNUP is unset (default `open`). */
+  signup?: 'open' | 'invite' | 'closed';
 }
 
 export async function createPlatform(
@@ -104,6 +115,18 @@ export async function createPlatform(
       : createMemoryRateLimiter(clock));
   const audit = createAuditWriter(db, clock);
   const issuer = config.issuer ?? overrides.issuer ?? `http://${config.host}:${config.port}`;
+  const mailer = config.smtpUrl
+    ? createSmtpMailer(config.smtpUrl, config.mailFrom, log)
+    : createLogMailer(log, undefined, config.log === 'silent');
+  const signInLinks = new Map<string, string>();
+  const auth = createAuth({
+    db,
+    issuer,
+    secret,
+    mailer,
+    log,
+    onSignInLink: (email, url) => signInLinks.set(email.toLowerCase(), url),
+  });
   const platform: Platform = {
     config,
     database,
@@ -118,6 +141,10 @@ export async function createPlatform(
     log,
     box,
     verifyToken: createLocalVerifier({ signingKeys, issuer, audience: config.audience, clock }),
+    auth,
+    mailer,
+    signup: config.signup ?? overrides.signup ?? 'open',
+    signInLinks,
     realtime: createRealtime({
       db,
       clock,
@@ -138,6 +165,7 @@ export async function createPlatform(
       await keys.close();
       await bus.close();
       await limiter.close();
+      mailer.close();
       await database.close();
     },
   };

@@ -279,6 +279,10 @@ describe.each(backends)('hardening on $name', (backend) => {
       let sessionToken: string;
       let sessionId: string;
       let jobId: string;
+      let ownerCookie: string;
+      let signOutCookie: string;
+      let fuzzOrg: string;
+      let fuzzUser = 0;
 
       beforeAll(async () => {
         doc = await (await fetch(url('/v1/openapi.json'))).json();
@@ -288,6 +292,18 @@ describe.each(backends)('hardening on $name', (backend) => {
         sessionId = ((await session.json()) as { sessionId: string }).sessionId;
         const job = await post('/v1/jobs/render', { prompt: 'a fox' }, bearer(appKey));
         jobId = ((await job.json()) as { jobId: string }).jobId;
+        const signUp = async (email: string) => {
+          const res = await post('/v1/auth/sign-up/email', {
+            email,
+            password: 'correct horse battery',
+          });
+          expect(res.status).toBe(200);
+          return (res.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+        };
+        ownerCookie = await signUp(`fuzz-owner-${Date.now()}@example.com`);
+        signOutCookie = await signUp(`fuzz-leaver-${Date.now()}@example.com`);
+        const org = await post('/v1/orgs', { name: 'Fuzz org' }, { cookie: ownerCookie });
+        fuzzOrg = ((await org.json()) as { slug: string }).slug;
       });
 
       /** A body each operation accepts, for fields to be swapped out one at a time. */
@@ -317,9 +333,23 @@ describe.each(backends)('hardening on $name', (backend) => {
         }),
         deregisterRuntime: () => ({ instanceId: 'fuzz-instance' }),
         createRegistryCredentials: () => ({}),
+        signUp: () => ({
+          email: `fuzz-${fuzzUser++}@example.com`,
+          password: 'correct horse battery',
+          name: 'Fuzz',
+        }),
+        signIn: () => ({ email: 'fuzz-0@example.com', password: 'correct horse battery' }),
+        signOut: () => ({}),
+        createOrg: () => ({ name: 'Fuzz org' }),
+        updateOrg: () => ({ name: 'Fuzz org' }),
       };
 
       const credentialFor = (path: string): Record<string, string> => {
+        if (path === '/v1/auth/sign-out') return { cookie: signOutCookie };
+        if (path.startsWith('/v1/auth/') || path.startsWith('/v1/me'))
+          return { cookie: ownerCookie };
+        if (path.startsWith('/v1/orgs') || path.startsWith('/v1/invitations'))
+          return { cookie: ownerCookie };
         if (path.startsWith('/v1/runtimes/')) return bearer(runtimeCredential);
         if (path === '/v1/registry/credentials') return bearer(partnerKey);
         if (path === '/v1/registry/token')
@@ -331,6 +361,7 @@ describe.each(backends)('hardening on $name', (backend) => {
       const paramValue: Record<string, (path: string) => string> = {
         id: (path) => (path.startsWith('/v1/jobs/') ? jobId : sessionId),
         model: () => 'render',
+        org: () => fuzzOrg,
       };
 
       const resolve = (s: Schema): Schema => {
@@ -413,7 +444,11 @@ describe.each(backends)('hardening on $name', (backend) => {
             for (const fieldPath of paths) {
               for (const bad of HOSTILE) {
                 const body = withValue(make?.(), fieldPath, bad);
-                const res = await post(concrete, body, headers);
+                const res = await fetch(url(concrete), {
+                  method: method.toUpperCase(),
+                  headers: { 'content-type': 'application/json', ...headers },
+                  body: JSON.stringify(body),
+                });
                 requests++;
                 const status = await expectNo5xx(
                   `${method.toUpperCase()} ${path} ${fieldPath.join('.')}=${JSON.stringify(bad)}`,
@@ -423,7 +458,11 @@ describe.each(backends)('hardening on $name', (backend) => {
               }
             }
             // An unstorable key anywhere in the body.
-            const res = await post(concrete, { ...(make?.() as object), 'k\u0000': 1 }, headers);
+            const res = await fetch(url(concrete), {
+              method: method.toUpperCase(),
+              headers: { 'content-type': 'application/json', ...headers },
+              body: JSON.stringify({ ...(make?.() as object), 'k\u0000': 1 }),
+            });
             requests++;
             expect(await expectNo5xx(`${path} with a NUL key`, res)).toBe(400);
           }

@@ -100,6 +100,7 @@ describe.each(backends)('storage on $name', (backend) => {
           '0001_core',
           '0002_registry',
           '0003_realtime',
+          '0004_accounts',
         ]);
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });

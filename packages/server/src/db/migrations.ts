@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { accountsMigration } from '../accounts/schema.js';
 import { realtimeMigration } from '../realtime/schema.js';
 import { registryMigration } from '../registry/schema.js';
 
@@ -73,6 +74,7 @@ const migrations: Record<string, Migration> = {
   },
   '0002_registry': registryMigration,
   '0003_realtime': realtimeMigration,
+  '0004_accounts': accountsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

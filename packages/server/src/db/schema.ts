@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AccountTables } from '../accounts/schema.js';
 import type { RealtimeTables } from '../realtime/schema.js';
 import type { RegistryTables } from '../registry/schema.js';
 
@@ -54,8 +55,8 @@ export interface AuditEventsTable {
   data: ColumnType<unknown, string, string>;
 }
 
-/** Every table: the core ones here, the realtime and registry ones beside their code. */
-export interface Database extends RealtimeTables, RegistryTables {
+/** Every table: the core ones here, the realtime, registry and account ones beside their code. */
+export interface Database extends RealtimeTables, RegistryTables, AccountTables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   signing_keys: SigningKeysTable;

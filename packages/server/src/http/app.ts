@@ -1,7 +1,8 @@
 import { isStorableText, newId, toStorableText } from '@latchkey/core';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import { DependencyUnavailableError } from '../services/rate-limiter.js';
+import { checkCsrf } from './account-session.js';
 import { resolveClientIp } from './client-ip.js';
 import { corsForBrowsers } from './cors.js';
 import type { AppEnv, Platform } from './env.js';
@@ -13,11 +14,19 @@ import { route as metrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
 import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
+import { route as signIn } from './routes/v1-auth-sign-in.js';
+import { route as signOut } from './routes/v1-auth-sign-out.js';
+import { route as signUp } from './routes/v1-auth-sign-up.js';
 import { route as generate } from './routes/v1-generate.js';
 import { route as submitJob } from './routes/v1-jobs-create.js';
 import { route as getJob } from './routes/v1-jobs-get.js';
 import { route as getJobResult } from './routes/v1-jobs-result.js';
+import { route as me } from './routes/v1-me.js';
 import { route as listModels } from './routes/v1-models-list.js';
+import { route as createOrg } from './routes/v1-orgs-create.js';
+import { route as getOrg } from './routes/v1-orgs-get.js';
+import { route as listOrgs } from './routes/v1-orgs-list.js';
+import { route as updateOrg } from './routes/v1-orgs-update.js';
 import { route as createRegistryCredentials } from './routes/v1-registry-credentials.js';
 import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
 import { route as runtimeEvents } from './routes/v1-runtimes-events.js';
@@ -50,6 +59,15 @@ export const routes: Route[] = [
   deregisterRuntime,
   createRegistryCredentials,
   registryToken,
+  // Accounts and management (cookie sessions only).
+  signUp,
+  signIn,
+  signOut,
+  me,
+  listOrgs,
+  createOrg,
+  getOrg,
+  updateOrg,
   jwks,
   healthz,
   readyz,
@@ -120,8 +138,15 @@ export function createApp(
   const cors = corsForBrowsers();
   const browserPaths = new Set(routes.filter((r) => r.browser).map((r) => routerPath(r.spec.path)));
   for (const path of browserPaths) app.use(path, cors);
-  for (const r of routes)
-    app.on(r.spec.method.toUpperCase(), routerPath(r.spec.path), (c) => r.handle(c, p));
+  for (const r of routes) {
+    const handle = r.access
+      ? (c: Context<AppEnv>) => {
+          checkCsrf(c, p);
+          return r.handle(c, p);
+        }
+      : (c: Context<AppEnv>) => r.handle(c, p);
+    app.on(r.spec.method.toUpperCase(), routerPath(r.spec.path), handle);
+  }
   registerRuntimeHost(app, options.runtimeHandler);
   registerOpenApi(
     app,

@@ -1,16 +1,18 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import type { Role } from '../accounts/roles.js';
 import type { AppEnv, Platform } from './env.js';
 
 /** What the OpenAPI document says about one operation. */
 export interface RouteSpec {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI form: `/v1/sessions/{id}`. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  auth?: 'apiKey';
+  /** `apiKey`: a key in the Authorization header; `session`: the account session cookie. */
+  auth?: 'apiKey' | 'session';
   body?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
@@ -24,6 +26,12 @@ export interface RouteSpec {
 export interface Route {
   spec: RouteSpec;
   browser?: boolean;
+  /**
+   * Management routes (cookie sessions, CSRF-checked on state changes): `public`
+   * (sign-up, sign-in), `signed-in`, `instance-admin`, or the least org role the
+   * operation needs in the path's `{org}`. The role-matrix test reads this.
+   */
+  access?: 'public' | 'signed-in' | 'instance-admin' | Role;
   handle(c: Context<AppEnv>, p: Platform): Response | Promise<Response>;
 }
 

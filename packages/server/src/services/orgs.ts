@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { isId, newId } from '@latchkey/core';
+import { isId, newId, toStorableText } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { Database, OrgRow } from '../db/schema.js';
 import { auditInTransaction } from './audit.js';
+import type { RequestContext } from './caller.js';
 import type { Clock } from './clock.js';
 import { fail, ok, type Result } from './result.js';
 
@@ -43,6 +44,9 @@ export interface CreateOrgInput {
   slug?: string | undefined;
   partner?: boolean | undefined;
   actor: string;
+  /** A user who becomes the org's first owner, in the same transaction. */
+  owner?: string | undefined;
+  ctx?: RequestContext | undefined;
 }
 
 export async function createOrg(
@@ -77,7 +81,22 @@ export async function createOrg(
   try {
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('orgs').values(row).execute();
+      if (input.owner) {
+        await trx
+          .insertInto('memberships')
+          .values({
+            org_id: row.id,
+            user_id: input.owner,
+            role: 'owner',
+            created_at: row.created_at,
+            updated_at: row.created_at,
+          })
+          .execute();
+      }
       await auditInTransaction(trx, clock, {
+        ip: input.ctx?.ip ?? null,
+        userAgent: input.ctx?.userAgent ?? null,
+        requestId: input.ctx?.requestId ?? null,
         orgId: row.id,
         action: 'org.created',
         actor: input.actor,
@@ -96,10 +115,14 @@ export async function createOrg(
 
 /** Finds an org by id (`org_…`) or slug. */
 export async function findOrg(db: Kysely<Database>, ref: string): Promise<Result<Org>> {
+  // Anything that is neither an id nor a slug names no org (and never reaches the query).
+  const byId = isId('org', ref);
+  if (!byId && !SLUG_PATTERN.test(ref))
+    return fail('NOT_FOUND', `org "${toStorableText(String(ref).slice(0, 64))}" not found`);
   const row = await db
     .selectFrom('orgs')
     .selectAll()
-    .where(isId('org', ref) ? 'id' : 'slug', '=', ref)
+    .where(byId ? 'id' : 'slug', '=', ref)
     .executeTakeFirst();
   return row ? ok(toOrg(row)) : fail('NOT_FOUND', `org "${ref.slice(0, 64)}" not found`);
 }

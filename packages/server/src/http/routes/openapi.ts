@@ -63,7 +63,8 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
       operationId: s.operationId,
       summary: s.summary,
       ...(s.description ? { description: s.description } : {}),
-      ...(s.auth ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
+      ...(s.auth === 'apiKey' ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
+      ...(s.auth === 'session' ? { security: [{ accountSession: [] }] } : {}),
       ...(s.body
         ? {
             requestBody: {
@@ -91,6 +92,13 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
           description: 'An API key: rk_… (app) or rp_… (partner)',
         },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        accountSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'latchkey.session_token',
+          description:
+            'The account session cookie set by POST /v1/auth/sign-in/email (named __Host-latchkey.session_token under HTTPS). Management routes take only this: never an API key or a session token.',
+        },
       },
       schemas,
     },
