@@ -18,7 +18,9 @@ const ALLOWED: Record<string, string[]> = {
   server: ['core'],
   runtime: ['core'],
   sdk: ['core'],
-  cli: ['server', 'runtime', 'core'],
+  // The CLI hands the server the built dashboard's folder; the server never imports it.
+  cli: ['server', 'runtime', 'core', 'dashboard'],
+  dashboard: ['sdk', 'core'],
 };
 
 /** Server folders that hold the domain: they never import `http/`. */
@@ -120,6 +122,17 @@ describe('the architecture', () => {
   it('holds: the package graph, package.json, domain folders off http/, files within 400 lines', () => {
     const violations = checkArchitecture(PACKAGES);
     expect(violations.map((v) => `${v.file}: [${v.rule}] ${v.detail}`)).toEqual([]);
+  });
+
+  it('the server never depends on the dashboard (the CLI passes its built folder)', () => {
+    expect(ALLOWED.server).not.toContain('dashboard');
+    const manifest = JSON.parse(readFileSync(join(PACKAGES, 'server/package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    expect(Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })).not.toContain(
+      '@latchkey/dashboard',
+    );
   });
 
   it('`latchkey runtime` never loads the server package', () => {

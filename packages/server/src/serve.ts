@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
 import { createAdminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';
+import { checkDashboardDir } from './http/dashboard.js';
 import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
 import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
@@ -39,6 +40,12 @@ export interface ServeOptions extends Omit<PlatformOverrides, 'issuer'> {
    * (LATCHKEY_EMBEDDED_RUNTIME=false).
    */
   runtime?: false | EmbeddedRuntimeFactory;
+  /**
+   * The built dashboard (a folder with index.html), served at `/` on the API's origin.
+   * The server never imports the dashboard package: `latchkey serve` resolves its
+   * `dist` and passes it, as it passes the runtime. None when absent.
+   */
+  dashboardDir?: string;
 }
 
 export class DataDirBusyError extends Error {
@@ -120,6 +127,7 @@ export async function startServer(
   config: ServerConfig,
   options: ServeOptions = {},
 ): Promise<RunningServer> {
+  if (options.dashboardDir) checkDashboardDir(options.dashboardDir);
   const lock = config.databaseUrl ? undefined : tryLockDataDir(config.dataDir);
   if (lock && 'heldBy' in lock) throw new DataDirBusyError(lock.heldBy);
   // The socket comes first, so the platform is built knowing its URL (the issuer when
@@ -200,7 +208,10 @@ export async function startServer(
     options.runtime && config.embeddedRuntime
       ? await embedRuntime(platform, url, options.runtime)
       : undefined;
-  const app = createApp(platform, { runtimeHandler: embedded?.handler });
+  const app = createApp(platform, {
+    runtimeHandler: embedded?.handler,
+    dashboardDir: options.dashboardDir,
+  });
   ready(
     getRequestListener(app.fetch, {
       // The request could not even be built (no Host, an invalid Host, a bad path).

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configFrom } from '../admin-connection.js';
+import { dashboardDir } from '../dashboard-dir.js';
 import { EXIT } from '../exit-codes.js';
 import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
@@ -24,6 +25,7 @@ export function registerServe(program: Command) {
       '--no-runtime',
       'host no models in this process (they run in `latchkey runtime` processes)',
     )
+    .option('--no-dashboard', 'do not serve the dashboard at /')
     .option(
       '--no-bootstrap',
       'do not create a development org and key on an empty database (production)',
@@ -39,6 +41,7 @@ export function registerServe(program: Command) {
         iceAnnounce?: string;
         rtcPorts?: string;
         runtime: boolean;
+        dashboard: boolean;
         bootstrap: boolean;
       }) => {
         const { DataDirBusyError, startServer } = await import('@latchkey/server');
@@ -50,12 +53,14 @@ export function registerServe(program: Command) {
           ...(opts.runtime === false ? { LATCHKEY_EMBEDDED_RUNTIME: 'false' } : {}),
           ...networkFlags(opts),
         });
+        const dashboard = opts.dashboard === false ? undefined : dashboardDir();
         let server: Awaited<ReturnType<typeof startServer>>;
         try {
           server = await startServer(config, {
             bootstrap: opts.bootstrap,
             // --no-runtime sets LATCHKEY_EMBEDDED_RUNTIME=false, which the server honours.
             runtime: embeddedRuntime(),
+            ...(dashboard ? { dashboardDir: dashboard } : {}),
           });
         } catch (error) {
           if (error instanceof DataDirBusyError) {
@@ -102,6 +107,9 @@ export function registerServe(program: Command) {
           lines.push('No models in this process: start `latchkey runtime --server URL` processes.');
         if (config.registry)
           lines.push(`Registry ${config.registry}: token endpoint ${server.url}/v1/registry/token`);
+        if (dashboard) lines.push(`Dashboard: ${server.url}/`);
+        else if (opts.dashboard !== false)
+          lines.push('No dashboard: it is not built (npm run build builds it).');
         lines.push(`API docs: ${server.url}/docs`, '');
         // One write, so a reader sees the whole block at once.
         process.stdout.write(lines.join('\n'));

@@ -5,6 +5,7 @@ import { DependencyUnavailableError } from '../services/rate-limiter.js';
 import { checkCsrf } from './account-session.js';
 import { resolveClientIp } from './client-ip.js';
 import { corsForBrowsers } from './cors.js';
+import { registerDashboard } from './dashboard.js';
 import type { AppEnv, Platform } from './env.js';
 import { errorResponse, HttpError } from './http-error.js';
 import { UNSTORABLE_MESSAGE } from './read-json.js';
@@ -85,11 +86,15 @@ function matchesTemplate(template: string, path: string): boolean {
 
 /**
  * The public HTTP API; with `runtimeHandler`, this process's embedded runtime is
- * served to the other processes at `/runtime-host`.
+ * served to the other processes at `/runtime-host`; with `dashboardDir`, the built
+ * dashboard is served at `/`.
  */
 export function createApp(
   p: Platform,
-  options: { runtimeHandler?: (request: Request) => Promise<Response> } = {},
+  options: {
+    runtimeHandler?: (request: Request) => Promise<Response>;
+    dashboardDir?: string | undefined;
+  } = {},
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -153,6 +158,8 @@ export function createApp(
     () => routeSpecs,
     () => p.issuer,
   );
+  // Last: it answers the GETs no API route did.
+  if (options.dashboardDir) registerDashboard(app, options.dashboardDir);
 
   app.notFound((c) => {
     const methods = routeSpecs

@@ -1,0 +1,99 @@
+import { http, seg, withQuery } from './client.js';
+import type {
+  ApiKey,
+  AuditEvent,
+  CreatedInvitation,
+  CreatedKey,
+  Invitation,
+  InvitationOffer,
+  KeyKind,
+  LiveSession,
+  Me,
+  Member,
+  Org,
+  Page,
+  RegistryCredential,
+  RegistryCredentials,
+  RevokedKey,
+  Role,
+  RotatedKey,
+  SignInAnswer,
+  Usage,
+  User,
+} from './types.js';
+
+export interface AuditFilters {
+  since?: string;
+  until?: string;
+  action?: string;
+  actor?: string;
+  key?: string;
+}
+
+const org = (ref: string) => `/v1/orgs/${seg(ref)}`;
+
+/** Every management-API operation the dashboard uses, one function each. */
+export const api = {
+  signUp: (body: { email: string; password: string; name?: string; invitation?: string }) =>
+    http.post<{ user: User; signedIn: boolean }>('/v1/auth/sign-up/email', body),
+  signIn: (body: { email: string; password: string; rememberMe?: boolean }) =>
+    http.post<SignInAnswer>('/v1/auth/sign-in/email', body),
+  verifyTotp: (body: { code: string; trustDevice?: boolean }) =>
+    http.post<{ user: User }>('/v1/auth/two-factor/verify-totp', body),
+  verifyBackupCode: (body: { code: string }) =>
+    http.post<{ user: User }>('/v1/auth/two-factor/verify-backup-code', body),
+  signOut: () => http.post<{ ok: true }>('/v1/auth/sign-out', {}),
+  requestPasswordReset: (email: string) =>
+    http.post<{ ok: true }>('/v1/auth/request-password-reset', { email }),
+  resetPassword: (token: string, newPassword: string) =>
+    http.post<{ ok: true }>('/v1/auth/reset-password', { token, newPassword }),
+  me: () => http.get<Me>('/v1/me'),
+
+  createOrg: (body: { name: string; slug?: string }) => http.post<Org>('/v1/orgs', body),
+  getOrg: (ref: string) => http.get<Org>(org(ref)),
+  updateOrg: (ref: string, body: { name?: string; slug?: string; partner?: boolean }) =>
+    http.patch<Org>(org(ref), body),
+  deleteOrg: (ref: string) => http.delete<{ ok: true }>(org(ref)),
+
+  members: (ref: string) => http.get<Page<Member>>(`${org(ref)}/members`),
+  setRole: (ref: string, userId: string, role: Role) =>
+    http.patch<Member>(`${org(ref)}/members/${seg(userId)}`, { role }),
+  removeMember: (ref: string, userId: string) =>
+    http.delete<{ userId: string; removed: boolean }>(`${org(ref)}/members/${seg(userId)}`),
+  invitations: (ref: string) => http.get<Page<Invitation>>(`${org(ref)}/invitations`),
+  invite: (ref: string, body: { role: Role; email?: string }) =>
+    http.post<CreatedInvitation>(`${org(ref)}/invitations`, body),
+  revokeInvitation: (ref: string, id: string) =>
+    http.delete<Invitation>(`${org(ref)}/invitations/${seg(id)}`),
+  invitation: (token: string) => http.get<InvitationOffer>(`/v1/invitations/${seg(token)}`),
+  acceptInvitation: (token: string) =>
+    http.post<{ org: Org; role: Role }>(`/v1/invitations/${seg(token)}/accept`, {}),
+
+  keys: (ref: string) => http.get<Page<ApiKey>>(`${org(ref)}/keys`),
+  createKey: (ref: string, body: { name: string; kind?: KeyKind; expiresIn?: number }) =>
+    http.post<CreatedKey>(`${org(ref)}/keys`, body),
+  rotateKey: (ref: string, keyId: string, grace: number) =>
+    http.post<RotatedKey>(`${org(ref)}/keys/${seg(keyId)}/rotate`, { grace }),
+  revokeKey: (
+    ref: string,
+    keyId: string,
+    body: { reason?: string; endSessions?: boolean; cascade?: boolean },
+  ) => http.post<RevokedKey>(`${org(ref)}/keys/${seg(keyId)}/revoke`, body),
+
+  audit: (ref: string, filters: AuditFilters & { limit?: number; cursor?: string }) =>
+    http.get<Page<AuditEvent>>(`${org(ref)}/audit`, { ...filters }),
+  auditExportUrl: (ref: string, format: 'ndjson' | 'csv', filters: AuditFilters) =>
+    withQuery(`${org(ref)}/audit/export`, { format, ...filters }),
+
+  sessions: (ref: string, state: 'active' | 'open' | 'closed' = 'active') =>
+    http.get<Page<LiveSession>>(`${org(ref)}/sessions`, { state, limit: 100 }),
+  endSession: (ref: string, id: string) =>
+    http.delete<LiveSession>(`${org(ref)}/sessions/${seg(id)}`),
+
+  usage: (ref: string, q: { from?: string; to?: string; key?: string }) =>
+    http.get<Usage>(`${org(ref)}/usage`, q),
+
+  registry: (ref: string) => http.get<RegistryCredentials>(`${org(ref)}/registry/credentials`),
+  revokeCredential: (ref: string, id: string) =>
+    http.post<RegistryCredential>(`${org(ref)}/registry/credentials/${seg(id)}/revoke`, {}),
+};

@@ -1,0 +1,53 @@
+import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { api } from './api.js';
+import { ApiError } from './client.js';
+
+/** The query cache: server state lives here, never copied into component state. */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // A refusal (4xx) will not change by asking again.
+        retry: (count, error) =>
+          count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
+        refetchOnWindowFocus: true,
+      },
+    },
+  });
+}
+
+export const keys = {
+  me: ['me'] as const,
+  org: (org: string) => ['org', org] as const,
+};
+
+export const meQuery = queryOptions({ queryKey: keys.me, queryFn: api.me, staleTime: 30_000 });
+
+export const orgQuery = (org: string) =>
+  queryOptions({ queryKey: [...keys.org(org), 'info'], queryFn: () => api.getOrg(org) });
+
+export const keysQuery = (org: string) =>
+  queryOptions({ queryKey: [...keys.org(org), 'keys'], queryFn: () => api.keys(org) });
+
+export const membersQuery = (org: string) =>
+  queryOptions({ queryKey: [...keys.org(org), 'members'], queryFn: () => api.members(org) });
+
+export const invitationsQuery = (org: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'invitations'],
+    queryFn: () => api.invitations(org),
+  });
+
+export const sessionsQuery = (org: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'sessions'],
+    queryFn: () => api.sessions(org, 'active'),
+    refetchInterval: 3_000,
+  });
+
+export const usageQuery = (org: string, q: { from: string; to: string; key?: string }) =>
+  queryOptions({ queryKey: [...keys.org(org), 'usage', q], queryFn: () => api.usage(org, q) });
+
+export const registryQuery = (org: string) =>
+  queryOptions({ queryKey: [...keys.org(org), 'registry'], queryFn: () => api.registry(org) });

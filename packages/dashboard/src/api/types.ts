@@ -1,0 +1,157 @@
+// The shapes of the management API (docs/management-api.md), as the dashboard reads them.
+
+export type Role = 'viewer' | 'developer' | 'admin' | 'owner';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  twoFactorEnabled: boolean;
+  instanceAdmin: boolean;
+}
+
+export interface Org {
+  id: string;
+  name: string;
+  slug: string;
+  partner: boolean;
+  createdAt: string;
+  /** Null for an instance admin who is not a member (acts as owner). */
+  role: Role | null;
+}
+
+export interface Me {
+  user: User;
+  orgs: Org[];
+}
+
+export type SignInAnswer = { user: User } | { twoFactorRequired: true; methods: string[] };
+
+export type KeyKind = 'app' | 'partner';
+export type KeyState = 'active' | 'expired' | 'revoked';
+
+export interface ApiKey {
+  id: string;
+  orgId: string;
+  kind: KeyKind;
+  name: string;
+  display: string;
+  state: KeyState;
+  createdAt: string;
+  createdBy: string | null;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  rotatedTo: string | null;
+}
+
+export interface CreatedKey {
+  key: ApiKey;
+  secret: string;
+}
+
+export interface RotatedKey extends CreatedKey {
+  old: ApiKey;
+}
+
+export interface RevokedKey extends ApiKey {
+  sessionsEnded?: number;
+  credentialsEnded?: number;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  orgId: string | null;
+  action: string;
+  actor: string;
+  target: string | null;
+  outcome: string;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  data: unknown;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor?: string | null;
+}
+
+export interface LiveSession {
+  sessionId: string;
+  model: string;
+  state: string;
+  createdAt: string;
+  closedAt: string | null;
+  closeReason: string | null;
+  keyId: string | null;
+  tokenId: string | null;
+  origin: string | null;
+  runtimeId: string | null;
+}
+
+export interface UsageDay {
+  day: string;
+  tokensMinted: number;
+  sessionsStarted: number;
+  sessionMinutes: number;
+  jobs: number;
+  failedAuths: number;
+}
+
+export interface Usage {
+  from: string;
+  to: string;
+  days: UsageDay[];
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt: string;
+}
+
+export interface Invitation {
+  id: string;
+  orgId: string;
+  email: string | null;
+  role: Role;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  state: 'pending' | 'accepted' | 'expired' | 'revoked';
+  acceptedBy: string | null;
+}
+
+export interface CreatedInvitation {
+  invitation: Invitation;
+  token: string;
+  url: string;
+}
+
+export interface InvitationOffer {
+  org: { name: string; slug: string };
+  role: Role;
+  email: string | null;
+  expiresAt: string;
+}
+
+export interface RegistryCredential {
+  id: string;
+  username?: string;
+  keyId?: string | null;
+  state?: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string | null;
+}
+
+export interface RegistryCredentials {
+  registry: string | null;
+  data: RegistryCredential[];
+}
