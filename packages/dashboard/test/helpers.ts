@@ -1,0 +1,80 @@
+// Shared set-up for the dashboard's tests: a real server (embedded database, no models)
+// serving the built dashboard, and Debian's Chromium driven by playwright-core.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { loadConfig, type RunningServer, startServer } from '@latchkey/server';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from '../../../scripts/chromium.mjs';
+
+export const DIST = resolve(import.meta.dirname, '../dist');
+export const IN_CI = process.env.CI === 'true';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+
+/** Skips a browser suite locally without Chromium; under CI=true its set-up fails instead. */
+export function chromiumGate(): boolean {
+  if (HAVE_CHROMIUM) return true;
+  if (IN_CI) return true;
+  console.warn(
+    `[latchkey tests] Chromium is not at ${CHROMIUM}: skipping the dashboard's browser suite locally ` +
+      '(under CI=true this is a failure). Install it with: node scripts/test-setup.mjs',
+  );
+  return false;
+}
+
+export function requireChromium(): void {
+  if (!HAVE_CHROMIUM)
+    throw new Error(
+      `Chromium is not at ${CHROMIUM}${IN_CI ? ' and CI=true: failing, not skipping' : ''} (node scripts/test-setup.mjs installs it)`,
+    );
+}
+
+export interface DashboardServer {
+  url: string;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** `latchkey serve` as the CLI starts it, with the built dashboard at `/`. */
+export async function startDashboardServer(
+  env: Record<string, string> = {},
+): Promise<DashboardServer> {
+  if (!existsSync(join(DIST, 'index.html')))
+    throw new Error(`the dashboard is not built (${DIST}); run npm run build`);
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-dashboard-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LATCHKEY_DATA_DIR: dir,
+    LATCHKEY_LOG: 'silent',
+    ...env,
+  });
+  const server = await startServer(config, { bootstrap: false, dashboardDir: DIST });
+  return {
+    url: server.url,
+    server,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** axe on the page as it is: the serious and critical violations, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+}
+
+/** Where this run's screenshots go (printed, not committed). */
+export function screenshotDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-dashboard-screens-'));
+  console.log(`[dashboard] screenshots of every visited page: ${dir}`);
+  return dir;
+}
