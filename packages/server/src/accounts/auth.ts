@@ -82,7 +82,9 @@ export function createAuth(deps: AuthDeps) {
       updateAge: 24 * 3600,
     },
     account: { modelName: 'auth_accounts' },
-    verification: { modelName: 'auth_verifications' },
+    // Reset, verification and sign-in-link tokens are stored as hashes: a copy of the
+    // database does not hand out working links.
+    verification: { modelName: 'auth_verifications', storeIdentifier: 'hashed' },
     emailAndPassword: {
       enabled: true,
       minPasswordLength: MIN_PASSWORD,
@@ -128,6 +130,7 @@ export function createAuth(deps: AuthDeps) {
       }),
       magicLink({
         disableSignUp: true,
+        storeToken: 'hashed',
         expiresIn: SIGN_IN_LINK_SECONDS,
         sendMagicLink: async ({ email, url }) => {
           if (deps.onSignInLink) deps.onSignInLink(email, url);
