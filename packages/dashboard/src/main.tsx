@@ -6,7 +6,13 @@ import { createQueryClient } from './api/queries.js';
 import { createAppRouter } from './router.js';
 import './styles.css';
 
-const queryClient = createQueryClient();
+// A session that ends while a signed-in page is open sends you to sign in, and back.
+const queryClient = createQueryClient(() => {
+  if (!router.state.matches.some((m) => m.routeId === '/app')) return;
+  const here = `${window.location.pathname}${window.location.search}`;
+  queryClient.clear();
+  void router.navigate({ to: '/sign-in', search: { redirect: here } });
+});
 const router = createAppRouter(queryClient);
 
 const root = document.getElementById('root');

@@ -1,10 +1,19 @@
-import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, queryOptions } from '@tanstack/react-query';
 import { api } from './api.js';
 import { ApiError } from './client.js';
 
-/** The query cache: server state lives here, never copied into component state. */
-export function createQueryClient(): QueryClient {
+/**
+ * The query cache: server state lives here, never copied into component state.
+ * `onSignedOut` runs when the API says the account session is gone (expired, ended
+ * elsewhere), so a page never sits on NOT_SIGNED_IN errors.
+ */
+export function createQueryClient(onSignedOut: () => void = () => undefined): QueryClient {
+  const signedOut = (error: unknown) => {
+    if (error instanceof ApiError && error.code === 'NOT_SIGNED_IN') onSignedOut();
+  };
   return new QueryClient({
+    queryCache: new QueryCache({ onError: signedOut }),
+    mutationCache: new MutationCache({ onError: signedOut }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,

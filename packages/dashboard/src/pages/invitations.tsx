@@ -1,8 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../api/api.js';
 import { invitationsQuery } from '../api/queries.js';
-import type { Role } from '../api/types.js';
+import type { Invitation, Role } from '../api/types.js';
 import { CodeBlock } from '../components/copy.js';
+import { ConfirmDialog } from '../components/dialog.js';
 import { ErrorView } from '../components/error-view.js';
 import { Field } from '../components/field.js';
 import { useOrg } from '../layout/org-context.js';
@@ -22,10 +24,15 @@ export function Invitations() {
     },
     onSuccess: refresh,
   });
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
   const revoke = useMutation({
-    mutationFn: (id: string) => api.revokeInvitation(ref, id),
-    onSuccess: refresh,
+    mutationFn: (i: Invitation) => api.revokeInvitation(ref, i.id),
+    onSuccess: async () => {
+      setRevoking(null);
+      await refresh();
+    },
   });
+  const who = (i: Invitation | null) => i?.email ?? 'anyone with the link';
   const pending = list.data?.data.filter((i) => i.state === 'pending') ?? [];
   return (
     <section aria-labelledby="invite-title" className="section">
@@ -82,8 +89,8 @@ export function Invitations() {
                 <button
                   type="button"
                   className="danger"
-                  onClick={() => revoke.mutate(i.id)}
-                  aria-label={`Revoke the invitation for ${i.email ?? 'anyone with the link'} as ${i.role}`}
+                  onClick={() => setRevoking(i)}
+                  aria-label={`Revoke the invitation for ${who(i)} as ${i.role}`}
                 >
                   Revoke
                 </button>
@@ -92,7 +99,23 @@ export function Invitations() {
           </ul>
         </>
       ) : null}
-      <ErrorView error={revoke.error} title="Could not revoke the invitation" />
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke this invitation?"
+        confirmLabel="Revoke invitation"
+        pending={revoke.isPending}
+        onClose={() => {
+          revoke.reset();
+          setRevoking(null);
+        }}
+        onConfirm={() => revoking && revoke.mutate(revoking)}
+      >
+        <p>
+          The link for {who(revoking)} as {revoking?.role} stops working at once; whoever opens it
+          is told it has expired. You can create a new one.
+        </p>
+        <ErrorView error={revoke.error} title="Could not revoke the invitation" />
+      </ConfirmDialog>
     </section>
   );
 }
