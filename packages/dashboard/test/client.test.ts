@@ -97,7 +97,8 @@ describe('roles', () => {
     expect(atLeast('admin', 'owner')).toBe(false);
     expect(roleIn({ ...org, role: null }, { ...user, instanceAdmin: true })).toBe('owner');
     expect(roleIn({ ...org, role: null }, { ...user, instanceAdmin: false })).toBe('viewer');
-    expect(roleIn({ ...org, role: 'developer' }, { ...user, instanceAdmin: true })).toBe(
+    expect(roleIn({ ...org, role: 'developer' }, { ...user, instanceAdmin: true })).toBe('owner');
+    expect(roleIn({ ...org, role: 'developer' }, { ...user, instanceAdmin: false })).toBe(
       'developer',
     );
   });
