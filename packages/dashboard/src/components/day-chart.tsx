@@ -37,7 +37,13 @@ export function DayChart({
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
           axes: [
             { stroke: axis, grid: { show: false }, ticks: { show: false } },
-            { stroke: axis, size: 40, grid: { stroke: 'rgba(128,128,128,0.2)' } },
+            {
+              stroke: axis,
+              size: 40,
+              grid: { stroke: 'rgba(128,128,128,0.2)' },
+              // Counts: whole-number ticks only.
+              incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6, 1e7],
+            },
           ],
           series: [
             {},

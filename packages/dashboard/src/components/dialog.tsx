@@ -66,7 +66,7 @@ export function ConfirmDialog({
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="danger" disabled={pending}>
+          <button type="submit" className="danger solid" disabled={pending}>
             {pending ? 'Working…' : confirmLabel}
           </button>
         </div>

@@ -33,7 +33,7 @@ export function AuditFilterForm({
       <Field label="Until" name="until" type="date" defaultValue={value.until} />
       <div className="filter-actions">
         <button type="submit">Apply filters</button>
-        <button type="reset" onClick={() => onChange({})}>
+        <button type="button" onClick={() => onChange({})}>
           Clear
         </button>
       </div>

@@ -38,7 +38,8 @@ export function AuditPage() {
         Every change to this organization, newest first. The export holds every matching row, oldest
         first.
       </p>
-      <AuditFilterForm value={filters} onChange={setFilters} />
+      {/* Keyed by the filters, so Clear (and any change) shows what is applied. */}
+      <AuditFilterForm key={JSON.stringify(filters)} value={filters} onChange={setFilters} />
       {events.isPending ? (
         <Loading what="Loading the audit log" />
       ) : events.isError ? (

@@ -37,7 +37,7 @@ export function KeysTable({
               {k.name}
             </th>
             <td data-label="Key">
-              <code>{k.display}</code>
+              <code className="nowrap">{k.display}</code>
             </td>
             <td data-label="Kind">{k.kind}</td>
             <td data-label="State">
@@ -53,9 +53,9 @@ export function KeysTable({
               <span className="muted small"> · {when(k.createdAt)}</span>
             </td>
             {canWrite ? (
-              <td data-label="Actions" className="row-actions">
+              <td data-label="Actions">
                 {k.state === 'active' ? (
-                  <>
+                  <div className="row-actions">
                     <button
                       type="button"
                       onClick={() => onRotate(k)}
@@ -71,7 +71,7 @@ export function KeysTable({
                     >
                       Revoke
                     </button>
-                  </>
+                  </div>
                 ) : (
                   <span className="muted small">—</span>
                 )}
