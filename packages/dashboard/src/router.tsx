@@ -10,6 +10,7 @@ import { ApiError } from './api/client.js';
 import { meQuery } from './api/queries.js';
 import { ErrorView } from './components/error-view.js';
 import { NotFound } from './components/not-found.js';
+import { Loading } from './components/status.js';
 import { AppShell } from './layout/app-shell.js';
 import { OrgLayout } from './layout/org-layout.js';
 import { redirectSearch } from './lib/redirect.js';
@@ -162,6 +163,7 @@ export function createAppRouter(queryClient: QueryClient) {
     routeTree,
     context: { queryClient },
     defaultPreload: 'intent',
+    defaultPendingComponent: () => <Loading />,
     scrollRestoration: true,
   });
 }

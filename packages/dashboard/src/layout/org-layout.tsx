@@ -1,9 +1,10 @@
 import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
-import { Link, Outlet, useParams } from '@tanstack/react-router';
+import { Link, Outlet, useLocation, useParams } from '@tanstack/react-router';
 import { meQuery, orgQuery } from '../api/queries.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/status.js';
 import { roleIn } from '../lib/roles.js';
+import { useTitle } from '../lib/use-title.js';
 import { OrgContext } from './org-context.js';
 
 const TABS = [
@@ -21,6 +22,9 @@ export function OrgLayout() {
   const { data: me } = useSuspenseQuery(meQuery);
   const known = me.orgs.find((o) => o.slug === ref || o.id === ref);
   const info = useQuery({ ...orgQuery(ref), initialData: known });
+  const section = useLocation({ select: (l) => l.pathname.split('/')[3] ?? '' });
+  const label = [...TABS, ['registry', 'Registry'] as const].find(([p]) => p === section)?.[1];
+  useTitle(`${label ?? 'Organization'} · ${info.data?.name ?? ref}`);
   if (info.isPending) return <Loading what="Loading the organization" />;
   if (info.isError)
     return (

@@ -4,8 +4,10 @@ import { api } from '../api/api.js';
 import { keys } from '../api/queries.js';
 import { ErrorView } from '../components/error-view.js';
 import { Field } from '../components/field.js';
+import { useTitle } from '../lib/use-title.js';
 
 export function NewOrgPage() {
+  useTitle('Create an organization');
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const create = useMutation({
