@@ -16,7 +16,7 @@ export function FirstKeyGuide({
     <section className="guide" aria-labelledby="guide-title">
       <h1 id="guide-title">Create your first key</h1>
       <p className="muted">
-        {org.name} has no API keys yet. Three steps to a realtime session with a model:
+        {org.name} has no API keys yet. From here to a realtime session with a model:
       </p>
       <ol className="steps">
         <li>
