@@ -75,16 +75,6 @@ const migrations: Record<string, Migration> = {
   '0002_registry': registryMigration,
   '0003_realtime': realtimeMigration,
   '0004_accounts': accountsMigration,
-  // The management API pages and exports an org's audit by seq (keyset).
-  '0005_audit_org_seq': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createIndex('audit_events_org_seq')
-        .on('audit_events')
-        .columns(['org_id', 'seq'])
-        .execute();
-    },
-  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
