@@ -111,6 +111,7 @@ export const spec: RouteSpec = {
   description:
     'Streamed: every matching row, every column (data as JSON), read from the database a page at a time. NDJSON is one event object per line; CSV has a header row and RFC 4180 quoting.',
   auth: 'session',
+  query: ExportAuditQuery,
   responses: {
     200: { description: 'application/x-ndjson or text/csv, as an attachment' },
     400: { description: 'INVALID_REQUEST (names the query parameter)' },

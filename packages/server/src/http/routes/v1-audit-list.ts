@@ -48,6 +48,7 @@ export const spec: RouteSpec = {
   description:
     'Filters: since, until, action, actor, key. limit ≤ 500 (default 100). Pass nextCursor as cursor for the next page; it is null after the last.',
   auth: 'session',
+  query: ListAuditQuery,
   responses: {
     200: {
       description: 'A page of events',

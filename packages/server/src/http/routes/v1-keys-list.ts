@@ -15,6 +15,7 @@ export const spec: RouteSpec = {
   operationId: 'listKeys',
   summary: "An org's API keys (never a secret); ?state=active|revoked|expired",
   auth: 'session',
+  query: ListKeysQuery,
   responses: {
     200: {
       description: 'The keys, oldest first',

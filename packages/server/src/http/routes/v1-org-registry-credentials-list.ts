@@ -16,6 +16,7 @@ export const spec: RouteSpec = {
   summary:
     "A partner org's issued registry credentials (never a secret), and the registry's address",
   auth: 'session',
+  query: ListCredentialsQuery,
   responses: {
     200: {
       description:

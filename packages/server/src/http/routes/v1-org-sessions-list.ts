@@ -19,6 +19,7 @@ export const spec: RouteSpec = {
   operationId: 'listOrgSessions',
   summary: "An org's realtime sessions, newest first (?state=active|open|closed, ?limit ≤ 1000)",
   auth: 'session',
+  query: ListSessionsQuery,
   responses: {
     200: { description: 'The sessions', schema: z.object({ data: z.array(OrgSessionSchema) }) },
     400: { description: 'INVALID_REQUEST (state, limit)' },

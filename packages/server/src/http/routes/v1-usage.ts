@@ -35,6 +35,7 @@ export const spec: RouteSpec = {
     "An org's usage per UTC day: tokens minted, sessions, session minutes, jobs, failed authentications",
   description: `Every day from \`from\` to \`to\` is listed, zeros included; at most ${MAX_USAGE_DAYS} days.`,
   auth: 'session',
+  query: UsageQuery,
   responses: {
     200: { description: 'Usage per day, oldest first', schema: UsageSchema },
     400: { description: 'INVALID_REQUEST (from, to, key; a range over 366 days)' },
