@@ -3,14 +3,8 @@ import { newId } from '@latchkey/core';
 import { hashKey } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import {
-  type ApiKey,
-  auditContext,
-  getApiKey,
-  keyState,
-  revokeApiKey,
-} from '../services/api-keys.js';
-import { auditInTransaction } from '../services/audit.js';
+import { type ApiKey, getApiKey, keyState, revokeApiKey } from '../services/api-keys.js';
+import { auditContext, auditInTransaction } from '../services/audit.js';
 import type { RequestContext as CallerContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';

@@ -3,7 +3,7 @@ import { hashKey } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ApiKeyRow, Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { auditInTransaction } from './audit.js';
+import { auditContext, auditInTransaction } from './audit.js';
 import type { RequestContext } from './caller.js';
 import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
@@ -69,13 +69,6 @@ export interface CreateKeyInput {
   /** The request that asked (management API): recorded on the audit row. */
   ctx?: RequestContext | undefined;
 }
-
-/** The request fields an audit row records, from an optional request context. */
-export const auditContext = (ctx: RequestContext | undefined) => ({
-  ip: ctx?.ip ?? null,
-  userAgent: ctx?.userAgent ?? null,
-  requestId: ctx?.requestId ?? null,
-});
 
 /** Creates a key. The secret is in the result once and never again. */
 export async function createApiKey(
