@@ -493,6 +493,19 @@ describe.each(backends)('management keys, sessions, registry on $name', (backend
         200,
       );
       expect(revoked.state).toBe('revoked');
+      // The registry's token endpoint refuses it at once; the others still work.
+      const registryToken = (password: string) =>
+        fetch(`${server.url}/v1/registry/token?service=latchkey-registry`, {
+          headers: {
+            authorization: `Basic ${Buffer.from(`${org}:${password}`).toString('base64')}`,
+          },
+        });
+      const refused = await registryToken(first?.password as string);
+      expect(refused.status).toBe(401);
+      const { error } = await readError(refused);
+      expect(error.code).toBe('INVALID_TOKEN');
+      expect(error.message).toMatch(/was revoked/);
+      expect((await registryToken(rest[0]?.password as string)).status).toBe(200);
       const again = await call('POST', `/v1/orgs/${org}/registry/credentials/${first?.id}/revoke`, {
         cookie: owner.cookie,
       });
