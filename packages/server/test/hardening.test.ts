@@ -283,6 +283,7 @@ describe.each(backends)('hardening on $name', (backend) => {
       let signOutCookie: string;
       let fuzzOrg: string;
       let fuzzUser = 0;
+      let fuzzKeyId: string;
 
       beforeAll(async () => {
         doc = await (await fetch(url('/v1/openapi.json'))).json();
@@ -304,6 +305,12 @@ describe.each(backends)('hardening on $name', (backend) => {
         signOutCookie = await signUp(`fuzz-leaver-${Date.now()}@example.com`);
         const org = await post('/v1/orgs', { name: 'Fuzz org' }, { cookie: ownerCookie });
         fuzzOrg = ((await org.json()) as { slug: string }).slug;
+        const key = await post(
+          `/v1/orgs/${fuzzOrg}/keys`,
+          { name: 'fuzz' },
+          { cookie: ownerCookie },
+        );
+        fuzzKeyId = ((await key.json()) as { key: { id: string } }).key.id;
       });
 
       /** A body each operation accepts, for fields to be swapped out one at a time. */
@@ -342,6 +349,10 @@ describe.each(backends)('hardening on $name', (backend) => {
         signOut: () => ({}),
         createOrg: () => ({ name: 'Fuzz org' }),
         updateOrg: () => ({ name: 'Fuzz org' }),
+        createKey: () => ({ name: 'fuzz key', kind: 'app', expiresIn: 3600 }),
+        updateKey: () => ({ name: 'fuzz key' }),
+        rotateKey: () => ({ grace: 60 }),
+        revokeKey: () => ({ reason: 'fuzz', endSessions: true, cascade: true }),
       };
 
       const credentialFor = (path: string): Record<string, string> => {
@@ -362,6 +373,7 @@ describe.each(backends)('hardening on $name', (backend) => {
         id: (path) => (path.startsWith('/v1/jobs/') ? jobId : sessionId),
         model: () => 'render',
         org: () => fuzzOrg,
+        keyId: () => fuzzKeyId,
       };
 
       const resolve = (s: Schema): Schema => {
@@ -498,7 +510,8 @@ describe.each(backends)('hardening on $name', (backend) => {
         }
         expect(requests).toBeGreaterThan(300);
         expect(logs.filter((l) => l.includes('"level":"error"')).slice(before)).toEqual([]);
-      });
+        // Thousands of requests over every route: the bound is against a hang, not for speed.
+      }, 180_000);
     });
 
     describe('malformed requests', () => {

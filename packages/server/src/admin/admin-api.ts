@@ -2,7 +2,7 @@ import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { type AdminSession, endKeySessions, listSessions } from '../realtime/key-sessions.js';
+import { type AdminSession, listSessions } from '../realtime/key-sessions.js';
 import {
   createRuntimeCredential,
   listRuntimes,
@@ -11,20 +11,13 @@ import {
 } from '../realtime/runtime-credentials.js';
 import { type RegistryAuthConfig, registryAuthConfig } from '../registry/auth-config.js';
 import { type RegistryCaInfo, registryAuthority } from '../registry/registry-authority.js';
-import { revokeKeyAndCredentials } from '../registry/registry-credentials.js';
-import {
-  type ApiKey,
-  createApiKey,
-  getApiKey,
-  listApiKeys,
-  revokeApiKey,
-  rotateApiKey,
-} from '../services/api-keys.js';
+import { type ApiKey, createApiKey, listApiKeys, rotateApiKey } from '../services/api-keys.js';
 import { type AuditRecord, auditInTransaction, listAudit } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
 import { ok, type Result } from '../services/result.js';
+import { revokeKey } from '../services/revoke-key.js';
 import type { SigningKeys } from '../services/signing-keys.js';
 import { ADMIN_OPERATIONS, type AdminInput, type AdminOperation } from './admin-schemas.js';
 
@@ -86,18 +79,7 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     createOrg: (input) => createOrg(deps.db, deps.clock, input),
     createKey: (input) => createApiKey(deps, input),
     listKeys: (input) => listApiKeys(deps, input.org),
-    async revokeKey(input) {
-      const revoked = input.cascade
-        ? await revokeKeyAndCredentials(deps, input)
-        : await revokeApiKey(deps, input);
-      if (!input.endSessions) return revoked;
-      // Like --cascade, --end-sessions also works on a key that is already revoked.
-      if (!revoked.ok && revoked.code !== 'CONFLICT') return revoked;
-      const key = revoked.ok ? revoked : await getApiKey(deps, input.id);
-      if (!key.ok) return key;
-      const sessionsEnded = await endKeySessions(deps, { keyId: input.id, actor: input.actor });
-      return ok({ ...key.value, sessionsEnded });
-    },
+    revokeKey: (input) => revokeKey(deps, input),
     createRuntime: (input) => createRuntimeCredential(deps, input),
     listRuntimes: async () => ok(await listRuntimes(deps)),
     revokeRuntime: (input) => revokeRuntime(deps, input),

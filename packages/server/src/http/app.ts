@@ -14,6 +14,8 @@ import { route as metrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
 import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
+import { route as exportAudit } from './routes/v1-audit-export.js';
+import { route as listAudit } from './routes/v1-audit-list.js';
 import { route as signIn } from './routes/v1-auth-sign-in.js';
 import { route as signOut } from './routes/v1-auth-sign-out.js';
 import { route as signUp } from './routes/v1-auth-sign-up.js';
@@ -21,8 +23,18 @@ import { route as generate } from './routes/v1-generate.js';
 import { route as submitJob } from './routes/v1-jobs-create.js';
 import { route as getJob } from './routes/v1-jobs-get.js';
 import { route as getJobResult } from './routes/v1-jobs-result.js';
+import { route as createKey } from './routes/v1-keys-create.js';
+import { route as getKey } from './routes/v1-keys-get.js';
+import { route as listKeys } from './routes/v1-keys-list.js';
+import { route as revokeKey } from './routes/v1-keys-revoke.js';
+import { route as rotateKey } from './routes/v1-keys-rotate.js';
+import { route as updateKey } from './routes/v1-keys-update.js';
 import { route as me } from './routes/v1-me.js';
 import { route as listModels } from './routes/v1-models-list.js';
+import { route as listOrgRegistryCredentials } from './routes/v1-org-registry-credentials-list.js';
+import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-credentials-revoke.js';
+import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
+import { route as listOrgSessions } from './routes/v1-org-sessions-list.js';
 import { route as createOrg } from './routes/v1-orgs-create.js';
 import { route as getOrg } from './routes/v1-orgs-get.js';
 import { route as listOrgs } from './routes/v1-orgs-list.js';
@@ -37,6 +49,7 @@ import { route as deleteSession } from './routes/v1-sessions-delete.js';
 import { route as getSession } from './routes/v1-sessions-get.js';
 import { route as offerSession } from './routes/v1-sessions-offer.js';
 import { route as createToken } from './routes/v1-tokens-create.js';
+import { route as usage } from './routes/v1-usage.js';
 import { route as whoami } from './routes/v1-whoami.js';
 import { route as jwks } from './routes/well-known-jwks.js';
 
@@ -68,6 +81,19 @@ export const routes: Route[] = [
   createOrg,
   getOrg,
   updateOrg,
+  listKeys,
+  createKey,
+  getKey,
+  updateKey,
+  rotateKey,
+  revokeKey,
+  listOrgSessions,
+  endOrgSession,
+  listAudit,
+  exportAudit,
+  usage,
+  listOrgRegistryCredentials,
+  revokeOrgRegistryCredential,
   jwks,
   healthz,
   readyz,
