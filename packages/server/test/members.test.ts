@@ -2,6 +2,8 @@
 // PostgreSQL: the last owner, what admins may not do to owners, invitation links
 // (single use under concurrency, expiry on a manual clock, bound email, revoked), the
 // audit row of every change in the change's own transaction, and a deleted org's keys.
+import { displayKey, generateKey, newId } from '@latchkey/core';
+import { hashKey } from '@latchkey/core/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mail, Mailer } from '../src/accounts/mailer.js';
@@ -452,6 +454,32 @@ describe.each(backends)('members and invitations on $name', (backend) => {
         expect(await auditRows(id, 'key.revoked')).toMatchObject([
           { actor: `user:${owner.id}`, target: key.value.key.id },
         ]);
+        // A key that escaped the deletion (made while its transaction ran) is refused too.
+        const late = generateKey('app');
+        await server.platform.db
+          .insertInto('api_keys')
+          .values({
+            id: newId('key'),
+            org_id: id,
+            kind: 'app',
+            name: 'late',
+            hash: hashKey(late),
+            display: displayKey(late),
+            created_at: new Date(),
+            created_by: 'test',
+            last_used_at: null,
+            expires_at: null,
+            revoked_at: null,
+            revoked_reason: null,
+            rotated_to: null,
+            updated_at: new Date(),
+          })
+          .execute();
+        const lateMint = await call('POST', '/v1/tokens', {
+          headers: { authorization: `Bearer ${late}` },
+          body: {},
+        });
+        expect(await outcome(lateMint)).toEqual([401, 'API_KEY_REVOKED']);
         const left = await server.platform.db
           .selectFrom('memberships')
           .select('user_id')

@@ -45,6 +45,8 @@ interface Ctx {
   invitation(org?: Org): Promise<{ id: string; token: string }>;
   /** A new org owned by someone else. */
   freshOrg(): Promise<Org>;
+  /** A new active key of `org`. */
+  key(kind?: 'app' | 'partner'): Promise<{ id: string; secret: string }>;
   signIn(email: string): Promise<string>;
 }
 
@@ -121,7 +123,7 @@ interface Case {
 }
 
 const roleCases: Case[] = gated.flatMap((route) =>
-  ACTORS.flatMap((actor) =>
+  ACTORS.flatMap((actor): Case[] =>
     inOrg(route)
       ? (['own org', 'another org'] as const).map((where) => ({ route, actor, where }))
       : [{ route, actor, where: null }],
@@ -202,6 +204,11 @@ describe(`the role matrix (${total} cases over ${managed.length} routes)`, () =>
       caller,
       freshOrg,
       signIn: (email) => signIn(call, email),
+      async key(kind = 'app') {
+        const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
+        if (!made.ok) throw new Error(made.message);
+        return { id: made.value.key.id, secret: made.value.secret };
+      },
       async member(role) {
         const id = newId('usr');
         await db()
@@ -242,7 +249,10 @@ describe(`the role matrix (${total} cases over ${managed.length} routes)`, () =>
     const fixture = fixtures[route.spec.operationId];
     if (!fixture)
       throw new Error(`no fixture for ${route.spec.operationId} in role-matrix.test.ts`);
-    const params = { org: ctx.org.slug, ...(await fixture.params?.(ctx)) };
+    const params: Record<string, string> = {
+      org: ctx.org.slug,
+      ...(await fixture.params?.(ctx)),
+    };
     const path = route.spec.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
       const value = params[n];
       if (value === undefined) throw new Error(`fixture ${route.spec.operationId}: no {${n}}`);

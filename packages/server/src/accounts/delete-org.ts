@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { closeSessions } from '../realtime/close-sessions.js';
 import type { Clock } from '../services/clock.js';
@@ -18,6 +18,31 @@ export interface DeletedOrg {
   keysRevoked: number;
   credentialsRevoked: number;
   sessionsEnded: number;
+}
+
+/** Revokes the org's active keys inside `trx`, a `key.revoked` row each. */
+async function revokeOrgKeys(
+  trx: Transaction<Database>,
+  clock: Clock,
+  acting: Acting,
+  orgId: string,
+): Promise<{ id: string }[]> {
+  const now = new Date(clock.now());
+  const keys = await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: now, revoked_reason: 'org deleted', updated_at: now })
+    .where('org_id', '=', orgId)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'display'])
+    .execute();
+  for (const key of keys)
+    await auditAction(trx, clock, acting, {
+      orgId,
+      action: 'key.revoked',
+      target: key.id,
+      data: { reason: 'org deleted', display: key.display },
+    });
+  return keys;
 }
 
 /**
@@ -45,20 +70,7 @@ export async function deleteOrg(
       .returning('slug')
       .executeTakeFirst();
     if (!marked) return fail('NOT_FOUND', `org "${input.orgId.slice(0, 64)}" not found`);
-    const keys = await trx
-      .updateTable('api_keys')
-      .set({ revoked_at: now, revoked_reason: 'org deleted', updated_at: now })
-      .where('org_id', '=', input.orgId)
-      .where('revoked_at', 'is', null)
-      .returning(['id', 'display'])
-      .execute();
-    for (const key of keys)
-      await auditAction(trx, clock, acting, {
-        orgId: input.orgId,
-        action: 'key.revoked',
-        target: key.id,
-        data: { reason: 'org deleted', display: key.display },
-      });
+    const keys = await revokeOrgKeys(trx, clock, acting, input.orgId);
     const credentials = await trx
       .updateTable('registry_credentials')
       .set({ revoked_at: now, revoked_reason: 'org deleted' })
@@ -93,7 +105,13 @@ export async function deleteOrg(
     return ok({ keyIds: keys.map((k) => k.id), credentialsRevoked: credentials.length });
   });
   if (!done.ok) return done;
-  for (const keyId of done.value.keyIds) await deps.bus.publish({ type: 'key-changed', keyId });
+  // A key created while the transaction ran (its insert does not wait for the org row)
+  // escaped the revoke above: revoke stragglers now that the deletion is visible.
+  const stragglers = await db
+    .transaction()
+    .execute((trx) => revokeOrgKeys(trx, clock, acting, input.orgId));
+  const keyIds = [...done.value.keyIds, ...stragglers.map((k) => k.id)];
+  for (const keyId of keyIds) await deps.bus.publish({ type: 'key-changed', keyId });
   const ended = await closeSessions(
     deps,
     (eb) => eb.and([eb('org_id', '=', input.orgId)]),
@@ -102,7 +120,7 @@ export async function deleteOrg(
   );
   return ok({
     orgId: input.orgId,
-    keysRevoked: done.value.keyIds.length,
+    keysRevoked: keyIds.length,
     credentialsRevoked: done.value.credentialsRevoked,
     sessionsEnded: ended.length,
   });
