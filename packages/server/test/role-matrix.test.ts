@@ -3,10 +3,7 @@
 // the credentials that never count (no cookie, app key, partner key, session token) and
 // the CSRF check. A route added with `access` and no fixture here fails the first test.
 //
-// PGlite only: the matrix checks the HTTP edge's authorization, which is the same code
-// on both databases (requireOrg, the services' role checks); members.test.ts runs the
-// storage-sensitive parts (races, transactions) on PostgreSQL too. On both it would take
-// about twice as long for no behaviour PGlite does not already exercise.
+// On PGlite and on PostgreSQL, like the other server tests (under 20 s for both here).
 import { newId } from '@latchkey/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvitation } from '../src/accounts/invitations.js';
@@ -23,7 +20,18 @@ import {
   signIn,
   signUp,
 } from './account-helpers.js';
-import { embeddedConfig, type TempDir, tempDir } from './helpers.js';
+import {
+  createTestDatabase,
+  embeddedConfig,
+  PG_URL,
+  postgresAvailable,
+  postgresConfig,
+  requireService,
+  serviceGate,
+  type TempDir,
+  type TestDatabase,
+  tempDir,
+} from './helpers.js';
 import { startServer } from './serve-with-runtime.js';
 
 type Actor = Role | 'non-member' | 'instance-admin';
@@ -134,208 +142,232 @@ const ORIGINS = ['foreign Origin', 'same Origin', 'no Origin'] as const;
 const total =
   roleCases.length + gated.length * CREDENTIALS.length + stateChanging.length * ORIGINS.length;
 console.log(
-  `[role matrix] ${total} cases: ${roleCases.length} role × org, ${gated.length * CREDENTIALS.length} credentials, ${stateChanging.length * ORIGINS.length} CSRF`,
+  `[role matrix] ${total} cases per database: ${roleCases.length} role × org, ${gated.length * CREDENTIALS.length} credentials, ${stateChanging.length * ORIGINS.length} CSRF`,
 );
 
-describe(`the role matrix (${total} cases over ${managed.length} routes)`, () => {
-  let dir: TempDir;
-  let server: RunningServer;
-  let admin: AdminApi;
-  let call: Call;
-  let founder: Person;
-  const people = {} as Record<Actor, Person>;
-  const bearer: Record<string, string> = {};
+const pgUp = await postgresAvailable();
+const backends = [
+  { name: 'pglite' as const, run: true },
+  { name: 'postgres' as const, run: serviceGate('PostgreSQL', PG_URL, pgUp) },
+];
 
-  beforeAll(async () => {
-    dir = tempDir('lk-matrix-');
-    server = await startServer(
-      embeddedConfig(dir.dir, { LATCHKEY_SIGNIN_PER_IP: '0', LATCHKEY_AUTH_FAILURES_PER_IP: '0' }),
-      { bootstrap: false, runtime: false },
-    );
-    admin = createAdminApi(server.platform);
-    call = caller(server.url);
-    founder = await signUp(call, 'founder');
-    for (const actor of ACTORS) people[actor] = await signUp(call, actor);
-    await server.platform.db
-      .updateTable('auth_users')
-      .set({ instanceAdmin: true })
-      .where('id', '=', people['instance-admin'].id)
-      .execute();
-    const org = await admin.createOrg({ name: 'Keys', partner: true, actor: 'test' });
-    if (!org.ok) throw new Error(org.message);
-    const app = await admin.createKey({ org: org.value.id, kind: 'app', actor: 'test' });
-    const partner = await admin.createKey({ org: org.value.id, kind: 'partner', actor: 'test' });
-    if (!app.ok || !partner.ok) throw new Error('keys');
-    bearer['app key'] = app.value.secret;
-    bearer['partner key'] = partner.value.secret;
-    const minted = await call('POST', '/v1/tokens', {
-      headers: { authorization: `Bearer ${app.value.secret}` },
-      body: {},
-    });
-    bearer['session token'] = ((await minted.json()) as { token: string }).token;
-  });
+describe.each(backends)(
+  `the role matrix (${total} cases over ${managed.length} routes) on $name`,
+  (backend) => {
+    describe.skipIf(!backend.run)('suite', () => {
+      let database: TestDatabase | undefined;
+      let dir: TempDir;
+      let server: RunningServer;
+      let admin: AdminApi;
+      let call: Call;
+      let founder: Person;
+      const people = {} as Record<Actor, Person>;
+      const bearer: Record<string, string> = {};
 
-  afterAll(async () => {
-    await server?.close();
-    dir?.remove();
-  });
-
-  const db = () => server.platform.db;
-  const at = () => new Date(server.platform.clock.now());
-
-  async function addMember(orgId: string, userId: string, role: Role) {
-    await db()
-      .insertInto('memberships')
-      .values({ org_id: orgId, user_id: userId, role, created_at: at(), updated_at: at() })
-      .execute();
-  }
-
-  /** A new org whose owner is the founder. */
-  async function freshOrg(): Promise<Org> {
-    const org = await admin.createOrg({ name: `matrix ${++unique}`, actor: 'test' });
-    if (!org.ok) throw new Error(org.message);
-    await addMember(org.value.id, founder.id, 'owner');
-    return { id: org.value.id, slug: org.value.slug };
-  }
-
-  function ctxFor(org: Org, caller: Person): Ctx {
-    return {
-      org,
-      caller,
-      freshOrg,
-      signIn: (email) => signIn(call, email),
-      async key(kind = 'app') {
-        const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
-        if (!made.ok) throw new Error(made.message);
-        return { id: made.value.key.id, secret: made.value.secret };
-      },
-      async member(role) {
-        const id = newId('usr');
-        await db()
-          .insertInto('auth_users')
-          .values({
-            id,
-            name: 'Target',
-            email: `${id.toLowerCase()}@example.com`,
-            emailVerified: true,
-            image: null,
-            createdAt: at(),
-            updatedAt: at(),
-            twoFactorEnabled: false,
-            instanceAdmin: false,
-          })
-          .execute();
-        await addMember(org.id, id, role);
-        return id;
-      },
-      async invitation(target = org) {
-        const made = await createInvitation(
-          server.platform,
-          { userId: founder.id, role: 'owner' },
-          { orgId: target.id, role: 'viewer' },
+      beforeAll(async () => {
+        dir = tempDir('lk-matrix-');
+        const env = { LATCHKEY_SIGNIN_PER_IP: '0', LATCHKEY_AUTH_FAILURES_PER_IP: '0' };
+        if (backend.name === 'postgres') {
+          requireService('PostgreSQL', PG_URL, pgUp);
+          database = await createTestDatabase();
+        }
+        server = await startServer(
+          database ? postgresConfig(database.url, dir.dir, env) : embeddedConfig(dir.dir, env),
+          { bootstrap: false, runtime: false },
         );
-        if (!made.ok) throw new Error(made.message);
-        return { id: made.value.invitation.id, token: made.value.token };
-      },
-    };
-  }
-
-  /** The request a fixture makes for `route` in `org`, with `headers` and the caller's cookie. */
-  async function send(
-    route: Route,
-    ctx: Ctx,
-    opts: { cookie?: string | null; headers?: Record<string, string> } = {},
-  ) {
-    const fixture = fixtures[route.spec.operationId];
-    if (!fixture)
-      throw new Error(`no fixture for ${route.spec.operationId} in role-matrix.test.ts`);
-    const params: Record<string, string> = {
-      org: ctx.org.slug,
-      ...(await fixture.params?.(ctx)),
-    };
-    const path = route.spec.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
-      const value = params[n];
-      if (value === undefined) throw new Error(`fixture ${route.spec.operationId}: no {${n}}`);
-      return encodeURIComponent(value);
-    });
-    const cookie =
-      opts.cookie === null
-        ? undefined
-        : (opts.cookie ?? (await fixture.cookie?.(ctx)) ?? ctx.caller.cookie);
-    return call(route.spec.method.toUpperCase(), path, {
-      cookie,
-      ...(route.spec.body ? { body: fixture.body?.(ctx) ?? {} } : {}),
-      headers: opts.headers ?? {},
-    });
-  }
-
-  async function setUp(actor: Actor, where: Where | null): Promise<Ctx> {
-    const own = await freshOrg();
-    const caller = people[actor];
-    if (actor !== 'non-member' && actor !== 'instance-admin')
-      await addMember(own.id, caller.id, actor);
-    return ctxFor(where === 'another org' ? await freshOrg() : own, caller);
-  }
-
-  const codeOf = async (res: Response): Promise<[number, string | null]> => {
-    const { status, body } = await answer(res);
-    return [status, status >= 400 ? (body?.error?.code ?? 'no envelope') : null];
-  };
-
-  it('has a fixture for every route with `access` (add yours to `fixtures`)', () => {
-    const missing = managed.map((r) => r.spec.operationId).filter((id) => !(id in fixtures));
-    expect(missing).toEqual([]);
-    expect(
-      Object.keys(fixtures).filter((id) => !managed.some((r) => r.spec.operationId === id)),
-    ).toEqual([]);
-  });
-
-  describe('each kind of caller', () => {
-    const named = roleCases.map((c) => {
-      const want = expected(c.route, c.actor, c.where);
-      const where = c.where ? ` · ${c.where}` : '';
-      return { ...c, want, name: `${c.actor} · ${label(c.route)}${where} → ${want.join(' ')}` };
-    });
-    it.each(named)('$name', async ({ route, actor, where, want }) => {
-      const ctx = await setUp(actor, where);
-      expect(await codeOf(await send(route, ctx))).toEqual(want);
-    });
-  });
-
-  describe('credentials other than the account session', () => {
-    const cases = gated.flatMap((route) =>
-      CREDENTIALS.map((credential) => ({ route, credential })),
-    );
-    it.each(cases.map((c) => ({ ...c, name: `${c.credential} · ${label(c.route)}` })))(
-      '$name → 401 NOT_SIGNED_IN',
-      async ({ route, credential }) => {
-        const ctx = await setUp('owner', 'own org');
-        const secret = bearer[credential];
-        const res = await send(route, ctx, {
-          cookie: null,
-          headers: secret ? { authorization: `Bearer ${secret}` } : {},
+        admin = createAdminApi(server.platform);
+        call = caller(server.url);
+        founder = await signUp(call, 'founder');
+        for (const actor of ACTORS) people[actor] = await signUp(call, actor);
+        await server.platform.db
+          .updateTable('auth_users')
+          .set({ instanceAdmin: true })
+          .where('id', '=', people['instance-admin'].id)
+          .execute();
+        const org = await admin.createOrg({ name: 'Keys', partner: true, actor: 'test' });
+        if (!org.ok) throw new Error(org.message);
+        const app = await admin.createKey({ org: org.value.id, kind: 'app', actor: 'test' });
+        const partner = await admin.createKey({
+          org: org.value.id,
+          kind: 'partner',
+          actor: 'test',
         });
-        expect(await codeOf(res)).toEqual([401, 'NOT_SIGNED_IN']);
-      },
-    );
-  });
+        if (!app.ok || !partner.ok) throw new Error('keys');
+        bearer['app key'] = app.value.secret;
+        bearer['partner key'] = partner.value.secret;
+        const minted = await call('POST', '/v1/tokens', {
+          headers: { authorization: `Bearer ${app.value.secret}` },
+          body: {},
+        });
+        bearer['session token'] = ((await minted.json()) as { token: string }).token;
+      });
 
-  describe('CSRF on state-changing routes', () => {
-    const cases = stateChanging.flatMap((route) => ORIGINS.map((origin) => ({ route, origin })));
-    it.each(cases.map((c) => ({ ...c, name: `${c.origin} · ${label(c.route)}` })))(
-      '$name',
-      async ({ route, origin }) => {
-        const ctx = await setUp('owner', 'own org');
-        const headers: Record<string, string> =
-          origin === 'foreign Origin'
-            ? { origin: 'https://evil.example' }
-            : origin === 'same Origin'
-              ? { origin: new URL(server.url).origin }
-              : {};
-        const want: [number, string | null] =
-          origin === 'foreign Origin' ? [403, 'CSRF_REJECTED'] : [successOf(route), null];
-        expect(await codeOf(await send(route, ctx, { headers }))).toEqual(want);
-      },
-    );
-  });
-});
+      afterAll(async () => {
+        await server?.close();
+        await database?.drop();
+        dir?.remove();
+      });
+
+      const db = () => server.platform.db;
+      const at = () => new Date(server.platform.clock.now());
+
+      async function addMember(orgId: string, userId: string, role: Role) {
+        await db()
+          .insertInto('memberships')
+          .values({ org_id: orgId, user_id: userId, role, created_at: at(), updated_at: at() })
+          .execute();
+      }
+
+      /** A new org whose owner is the founder. */
+      async function freshOrg(): Promise<Org> {
+        const org = await admin.createOrg({ name: `matrix ${++unique}`, actor: 'test' });
+        if (!org.ok) throw new Error(org.message);
+        await addMember(org.value.id, founder.id, 'owner');
+        return { id: org.value.id, slug: org.value.slug };
+      }
+
+      function ctxFor(org: Org, caller: Person): Ctx {
+        return {
+          org,
+          caller,
+          freshOrg,
+          signIn: (email) => signIn(call, email),
+          async key(kind = 'app') {
+            const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
+            if (!made.ok) throw new Error(made.message);
+            return { id: made.value.key.id, secret: made.value.secret };
+          },
+          async member(role) {
+            const id = newId('usr');
+            await db()
+              .insertInto('auth_users')
+              .values({
+                id,
+                name: 'Target',
+                email: `${id.toLowerCase()}@example.com`,
+                emailVerified: true,
+                image: null,
+                createdAt: at(),
+                updatedAt: at(),
+                twoFactorEnabled: false,
+                instanceAdmin: false,
+              })
+              .execute();
+            await addMember(org.id, id, role);
+            return id;
+          },
+          async invitation(target = org) {
+            const made = await createInvitation(
+              server.platform,
+              { userId: founder.id, role: 'owner' },
+              { orgId: target.id, role: 'viewer' },
+            );
+            if (!made.ok) throw new Error(made.message);
+            return { id: made.value.invitation.id, token: made.value.token };
+          },
+        };
+      }
+
+      /** The request a fixture makes for `route` in `org`, with `headers` and the caller's cookie. */
+      async function send(
+        route: Route,
+        ctx: Ctx,
+        opts: { cookie?: string | null; headers?: Record<string, string> } = {},
+      ) {
+        const fixture = fixtures[route.spec.operationId];
+        if (!fixture)
+          throw new Error(`no fixture for ${route.spec.operationId} in role-matrix.test.ts`);
+        const params: Record<string, string> = {
+          org: ctx.org.slug,
+          ...(await fixture.params?.(ctx)),
+        };
+        const path = route.spec.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
+          const value = params[n];
+          if (value === undefined) throw new Error(`fixture ${route.spec.operationId}: no {${n}}`);
+          return encodeURIComponent(value);
+        });
+        const cookie =
+          opts.cookie === null
+            ? undefined
+            : (opts.cookie ?? (await fixture.cookie?.(ctx)) ?? ctx.caller.cookie);
+        return call(route.spec.method.toUpperCase(), path, {
+          cookie,
+          ...(route.spec.body ? { body: fixture.body?.(ctx) ?? {} } : {}),
+          headers: opts.headers ?? {},
+        });
+      }
+
+      async function setUp(actor: Actor, where: Where | null): Promise<Ctx> {
+        const own = await freshOrg();
+        const caller = people[actor];
+        if (actor !== 'non-member' && actor !== 'instance-admin')
+          await addMember(own.id, caller.id, actor);
+        return ctxFor(where === 'another org' ? await freshOrg() : own, caller);
+      }
+
+      const codeOf = async (res: Response): Promise<[number, string | null]> => {
+        const { status, body } = await answer(res);
+        return [status, status >= 400 ? (body?.error?.code ?? 'no envelope') : null];
+      };
+
+      it('has a fixture for every route with `access` (add yours to `fixtures`)', () => {
+        const missing = managed.map((r) => r.spec.operationId).filter((id) => !(id in fixtures));
+        expect(missing).toEqual([]);
+        expect(
+          Object.keys(fixtures).filter((id) => !managed.some((r) => r.spec.operationId === id)),
+        ).toEqual([]);
+      });
+
+      describe('each kind of caller', () => {
+        const named = roleCases.map((c) => {
+          const want = expected(c.route, c.actor, c.where);
+          const where = c.where ? ` · ${c.where}` : '';
+          return { ...c, want, name: `${c.actor} · ${label(c.route)}${where} → ${want.join(' ')}` };
+        });
+        it.each(named)('$name', async ({ route, actor, where, want }) => {
+          const ctx = await setUp(actor, where);
+          expect(await codeOf(await send(route, ctx))).toEqual(want);
+        });
+      });
+
+      describe('credentials other than the account session', () => {
+        const cases = gated.flatMap((route) =>
+          CREDENTIALS.map((credential) => ({ route, credential })),
+        );
+        it.each(cases.map((c) => ({ ...c, name: `${c.credential} · ${label(c.route)}` })))(
+          '$name → 401 NOT_SIGNED_IN',
+          async ({ route, credential }) => {
+            const ctx = await setUp('owner', 'own org');
+            const secret = bearer[credential];
+            const res = await send(route, ctx, {
+              cookie: null,
+              headers: secret ? { authorization: `Bearer ${secret}` } : {},
+            });
+            expect(await codeOf(res)).toEqual([401, 'NOT_SIGNED_IN']);
+          },
+        );
+      });
+
+      describe('CSRF on state-changing routes', () => {
+        const cases = stateChanging.flatMap((route) =>
+          ORIGINS.map((origin) => ({ route, origin })),
+        );
+        it.each(cases.map((c) => ({ ...c, name: `${c.origin} · ${label(c.route)}` })))(
+          '$name',
+          async ({ route, origin }) => {
+            const ctx = await setUp('owner', 'own org');
+            const headers: Record<string, string> =
+              origin === 'foreign Origin'
+                ? { origin: 'https://evil.example' }
+                : origin === 'same Origin'
+                  ? { origin: new URL(server.url).origin }
+                  : {};
+            const want: [number, string | null] =
+              origin === 'foreign Origin' ? [403, 'CSRF_REJECTED'] : [successOf(route), null];
+            expect(await codeOf(await send(route, ctx, { headers }))).toEqual(want);
+          },
+        );
+      });
+    });
+  },
+);
