@@ -7,6 +7,7 @@ import { hashKey } from '@latchkey/core/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mail, Mailer } from '../src/accounts/mailer.js';
+import { removeMember } from '../src/accounts/memberships.js';
 import { type AdminApi, createAdminApi, manualClock, type RunningServer } from '../src/index.js';
 import { answer, type Call, caller, outcome, type Person, signUp } from './account-helpers.js';
 import {
@@ -153,6 +154,31 @@ describe.each(backends)('members and invitations on $name', (backend) => {
         expect(await auditRows(id, 'member.left')).toMatchObject([
           { actor: `user:${owner.id}`, target: owner.id, outcome: 'ok' },
         ]);
+      });
+
+      it('of two owners leaving at once, one stays', async () => {
+        // Through the service, many at once: HTTP alone seldom overlaps the two transactions.
+        const pairs = await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            const { owner, slug, id } = await newOrg();
+            return { owner, second: await join(slug, owner, 'owner'), slug, id };
+          }),
+        );
+        const leave = (orgId: string, who: Person) =>
+          removeMember(
+            server.platform,
+            { userId: who.id, role: 'owner' },
+            { orgId, userId: who.id },
+          );
+        const results = await Promise.all(
+          pairs.flatMap(({ owner, second, id }) => [leave(id, owner), leave(id, second)]),
+        );
+        for (const [i, { owner, slug }] of pairs.entries()) {
+          const pair = results.slice(2 * i, 2 * i + 2);
+          expect(pair.map((r) => (r.ok ? 'left' : r.code)).sort()).toEqual(['LAST_OWNER', 'left']);
+          const stayed = pair[0]?.ok ? pairs[i]?.second : owner;
+          expect(Object.values(await roles(slug, stayed as Person))).toEqual(['owner']);
+        }
       });
 
       it('an admin cannot make, unmake, invite or remove owners; an owner can', async () => {
