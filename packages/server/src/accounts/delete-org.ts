@@ -50,7 +50,8 @@ async function revokeOrgKeys(
  * registry credentials it issued end, the org is marked deleted (it answers 404 from
  * then on; its audit trail stays), its memberships and pending invitations go, and
  * `org.deleted` is audited. Then every process hears of the revoked keys (the bus, as
- * revokeApiKey does) and the org's open realtime sessions end.
+ * revokeApiKey does) and the org's open realtime sessions end. The slug stays taken:
+ * registry repositories are named by it, and a new org must not inherit its images.
  */
 export async function deleteOrg(
   deps: DeleteOrgDeps,
