@@ -20,6 +20,8 @@ import { route as signIn } from './routes/v1-auth-sign-in.js';
 import { route as signOut } from './routes/v1-auth-sign-out.js';
 import { route as signUp } from './routes/v1-auth-sign-up.js';
 import { route as generate } from './routes/v1-generate.js';
+import { route as acceptInvitation } from './routes/v1-invitations-accept.js';
+import { route as getInvitation } from './routes/v1-invitations-get.js';
 import { route as submitJob } from './routes/v1-jobs-create.js';
 import { route as getJob } from './routes/v1-jobs-get.js';
 import { route as getJobResult } from './routes/v1-jobs-result.js';
@@ -36,8 +38,15 @@ import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-c
 import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
 import { route as listOrgSessions } from './routes/v1-org-sessions-list.js';
 import { route as createOrg } from './routes/v1-orgs-create.js';
+import { route as deleteOrg } from './routes/v1-orgs-delete.js';
 import { route as getOrg } from './routes/v1-orgs-get.js';
+import { route as createInvitation } from './routes/v1-orgs-invitations-create.js';
+import { route as revokeInvitation } from './routes/v1-orgs-invitations-delete.js';
+import { route as listInvitations } from './routes/v1-orgs-invitations-list.js';
 import { route as listOrgs } from './routes/v1-orgs-list.js';
+import { route as removeMember } from './routes/v1-orgs-members-delete.js';
+import { route as listMembers } from './routes/v1-orgs-members-list.js';
+import { route as changeMemberRole } from './routes/v1-orgs-members-update.js';
 import { route as updateOrg } from './routes/v1-orgs-update.js';
 import { route as createRegistryCredentials } from './routes/v1-registry-credentials.js';
 import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
@@ -81,6 +90,15 @@ export const routes: Route[] = [
   createOrg,
   getOrg,
   updateOrg,
+  deleteOrg,
+  listMembers,
+  changeMemberRole,
+  removeMember,
+  createInvitation,
+  listInvitations,
+  revokeInvitation,
+  getInvitation,
+  acceptInvitation,
   listKeys,
   createKey,
   getKey,
