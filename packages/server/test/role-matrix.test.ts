@@ -55,6 +55,10 @@ interface Ctx {
   freshOrg(): Promise<Org>;
   /** A new active key of `org`. */
   key(kind?: 'app' | 'partner'): Promise<{ id: string; secret: string }>;
+  /** A live realtime session of `org` (a row: the matrix server hosts no runtime). */
+  session(): Promise<string>;
+  /** An unexpired registry credential of `org`. */
+  credential(): Promise<string>;
   signIn(email: string): Promise<string>;
 }
 
@@ -95,6 +99,25 @@ const fixtures: Record<string, Fixture> = {
   acceptInvitation: {
     params: async (c) => ({ token: (await c.invitation(await c.freshOrg())).token }),
   },
+  listKeys: {},
+  createKey: { body: () => ({ name: 'matrix key' }) },
+  getKey: { params: async (c) => ({ keyId: (await c.key()).id }) },
+  updateKey: {
+    params: async (c) => ({ keyId: (await c.key()).id }),
+    body: () => ({ name: 'renamed' }),
+  },
+  rotateKey: { params: async (c) => ({ keyId: (await c.key()).id }), body: () => ({ grace: 60 }) },
+  revokeKey: {
+    params: async (c) => ({ keyId: (await c.key()).id }),
+    body: () => ({ reason: 'matrix', endSessions: true }),
+  },
+  listOrgSessions: {},
+  endOrgSession: { params: async (c) => ({ id: await c.session() }) },
+  listAudit: {},
+  exportAudit: {},
+  getUsage: {},
+  listRegistryCredentials: {},
+  revokeRegistryCredential: { params: async (c) => ({ id: await c.credential() }) },
 };
 
 const managed = routes.filter((r): r is Route & { access: NonNullable<Route['access']> } =>
@@ -220,7 +243,12 @@ describe.each(backends)(
 
       /** A new org whose owner is the founder. */
       async function freshOrg(): Promise<Org> {
-        const org = await admin.createOrg({ name: `matrix ${++unique}`, actor: 'test' });
+        // Partner orgs: the registry routes answer only for them, and the rest do not care.
+        const org = await admin.createOrg({
+          name: `matrix ${++unique}`,
+          partner: true,
+          actor: 'test',
+        });
         if (!org.ok) throw new Error(org.message);
         await addMember(org.value.id, founder.id, 'owner');
         return { id: org.value.id, slug: org.value.slug };
@@ -236,6 +264,49 @@ describe.each(backends)(
             const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
             if (!made.ok) throw new Error(made.message);
             return { id: made.value.key.id, secret: made.value.secret };
+          },
+          async session() {
+            const key = await this.key();
+            const id = newId('ses');
+            await db()
+              .insertInto('sessions')
+              .values({
+                id,
+                org_id: org.id,
+                key_id: key.id,
+                token_id: newId('tok'),
+                owner_ref: null,
+                model: 'echo',
+                state: 'active',
+                close_reason: null,
+                runtime_id: 'rtm_matrix',
+                origin: null,
+                created_at: at(),
+                active_at: at(),
+                closed_at: null,
+                expires_at: new Date(at().getTime() + 3600_000),
+              })
+              .execute();
+            return id;
+          },
+          async credential() {
+            const key = await this.key('partner');
+            const id = newId('tok');
+            await db()
+              .insertInto('registry_credentials')
+              .values({
+                id,
+                org_id: org.id,
+                api_key_id: key.id,
+                hash: `matrix-${id}`,
+                display: 'rc_…mtrx',
+                created_at: at(),
+                expires_at: new Date(at().getTime() + 3600_000),
+                revoked_at: null,
+                revoked_reason: null,
+              })
+              .execute();
+            return id;
           },
           async member(role) {
             const id = newId('usr');
