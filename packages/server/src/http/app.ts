@@ -14,9 +14,18 @@ import { route as metrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
 import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
+import { sendVerificationEmail, verifyEmail } from './routes/v1-auth-email.js';
+import { route as verifyMagicLink } from './routes/v1-auth-magic-link.js';
+import { changePassword, requestPasswordReset, resetPassword } from './routes/v1-auth-password.js';
 import { route as signIn } from './routes/v1-auth-sign-in.js';
 import { route as signOut } from './routes/v1-auth-sign-out.js';
 import { route as signUp } from './routes/v1-auth-sign-up.js';
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  verifyBackupCode,
+  verifyTotp,
+} from './routes/v1-auth-two-factor.js';
 import { route as generate } from './routes/v1-generate.js';
 import { route as submitJob } from './routes/v1-jobs-create.js';
 import { route as getJob } from './routes/v1-jobs-get.js';
@@ -62,7 +71,17 @@ export const routes: Route[] = [
   // Accounts and management (cookie sessions only).
   signUp,
   signIn,
+  verifyTotp,
+  verifyBackupCode,
   signOut,
+  changePassword,
+  requestPasswordReset,
+  resetPassword,
+  sendVerificationEmail,
+  verifyEmail,
+  verifyMagicLink,
+  enableTwoFactor,
+  disableTwoFactor,
   me,
   listOrgs,
   createOrg,
