@@ -80,6 +80,7 @@ describe.each(backends)('hardening on $name', (backend) => {
         : embeddedConfig(dir.dir, env);
       server = await startServer(config, {
         bootstrap: false,
+        signup: 'open',
         log: createLogger('debug', (line) => logs.push(line)),
       });
       admin = createAdminApi(server.platform);
