@@ -341,6 +341,18 @@ describe.each(backends)('hardening on $name', (backend) => {
         }),
         signIn: () => ({ email: 'fuzz-0@example.com', password: 'correct horse battery' }),
         signOut: () => ({}),
+        // Wrong passwords and made-up codes: every field reaches the library, nothing changes.
+        changePassword: () => ({
+          currentPassword: 'not the password',
+          newPassword: 'another horse battery',
+        }),
+        requestPasswordReset: () => ({ email: 'fuzz-0@example.com' }),
+        resetPassword: () => ({ token: 'x'.repeat(24), newPassword: 'correct horse battery' }),
+        sendVerificationEmail: () => ({ email: 'fuzz-0@example.com' }),
+        verifyTotp: () => ({ code: '123456', trustDevice: false }),
+        verifyBackupCode: () => ({ code: 'abcde-fghij' }),
+        enableTwoFactor: () => ({ password: 'not the password' }),
+        disableTwoFactor: () => ({ password: 'not the password' }),
         createOrg: () => ({ name: 'Fuzz org' }),
         updateOrg: () => ({ name: 'Fuzz org' }),
       };
@@ -499,7 +511,9 @@ describe.each(backends)('hardening on $name', (backend) => {
         }
         expect(requests).toBeGreaterThan(300);
         expect(logs.filter((l) => l.includes('"level":"error"')).slice(before)).toEqual([]);
-      });
+        // Thousands of requests, many hashing a password (sign-up, change-password, TOTP):
+        // ~25 s alone on 2 cores, more when other suites share them.
+      }, 120_000);
     });
 
     describe('malformed requests', () => {
