@@ -16,6 +16,7 @@ import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
 import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
 import { createApiKey } from './services/api-keys.js';
+import { auditInTransaction } from './services/audit.js';
 import { createOrg } from './services/orgs.js';
 
 export interface RunningServer {
@@ -146,6 +147,14 @@ async function bootstrapUser(
   if (!user) return undefined;
   await platform.db.transaction().execute(async (trx) => {
     await addMember(trx, platform.clock, { orgId, userId: user.id, role: 'owner' });
+    await auditInTransaction(trx, platform.clock, {
+      orgId: null,
+      action: 'user.created',
+      actor: 'system:bootstrap',
+      target: user.id,
+      outcome: 'ok',
+      data: { email: user.email, owner: orgId },
+    });
   });
   return {
     id: user.id,

@@ -493,6 +493,13 @@ describe.each(backends)('accounts on $name', (backend) => {
         orgs: [{ slug: 'dev', role: 'owner' }],
       });
       expect(server.platform.signup).toBe('open');
+      const created = await server.platform.db
+        .selectFrom('audit_events')
+        .select(['org_id', 'actor', 'target'])
+        .where('action', '=', 'user.created')
+        .where('actor', '=', 'system:bootstrap')
+        .execute();
+      expect(created).toEqual([{ org_id: null, actor: 'system:bootstrap', target: user?.id }]);
     });
 
     it('admin createUser: through the library, audited user.created, link sets the password', async () => {

@@ -112,8 +112,7 @@ export const verifyEmail: Route = {
     responses: {
       200: { description: 'Verified and signed in', schema: LinkAnswer },
       302: { description: 'Verified (or ?error=…); to callbackURL' },
-      400: { description: 'INVALID_REQUEST' },
-      401: { description: 'INVALID_LINK' },
+      400: { description: 'INVALID_REQUEST, INVALID_LINK' },
     },
   },
   access: 'public',
