@@ -547,6 +547,32 @@ describe.each(backends)('accounts on $name', (backend) => {
         expect(limited.bootstrap).toBeUndefined();
       });
 
+      it('a wrong current password spends the account budget too (change-password)', async () => {
+        const c = client(limited);
+        const address = email();
+        const made = await createAdminApi(limited.platform).createUser({
+          email: address,
+          actor: 't',
+        });
+        if (!made.ok) throw new Error(made.message);
+        const token = new URL(made.value.passwordLink).searchParams.get('token');
+        await c.post('/v1/auth/reset-password', { token, newPassword: PASSWORD });
+        const { cookie } = await c.signIn(address);
+        const change = (currentPassword: string) =>
+          c.post(
+            '/v1/auth/change-password',
+            { currentPassword, newPassword: 'new one here' },
+            cookie,
+          );
+        for (let i = 0; i < 3; i++) expect((await change('wrong wrong')).status).toBe(401);
+        const held = await change(PASSWORD);
+        expect(held.status).toBe(429);
+        expect(held.res.headers.get('retry-after')).toBeTruthy();
+        expect(
+          (await c.post('/v1/auth/two-factor/enable', { password: PASSWORD }, cookie)).status,
+        ).toBe(429);
+      });
+
       it('limits failed sign-ins per account, then sign-ins per address (429, Retry-After)', async () => {
         const c = client(limited);
         const address = email();

@@ -4,7 +4,7 @@ import { requireUser } from '../account-session.js';
 import { auditAccount, callAuth, passCookies, refusalOf } from '../auth-forward.js';
 import { readJson } from '../read-json.js';
 import type { Route } from '../route.js';
-import { spendIpBudget } from '../sign-in-limits.js';
+import { checkAccountBudget, spendAccountBudget, spendIpBudget } from '../sign-in-limits.js';
 import { AnyPassword, Email, Ok, Password } from './account-schemas.js';
 
 // Passwords: change one (signed in), ask for a reset link, set a new one with it.
@@ -33,15 +33,20 @@ export const changePassword: Route = {
       400: { description: 'INVALID_REQUEST' },
       401: { description: 'NOT_SIGNED_IN, INVALID_CREDENTIALS (the current password is wrong)' },
       403: { description: 'CSRF_REJECTED' },
+      429: { description: 'RATE_LIMITED (failed password checks of this account)' },
     },
   },
   access: 'signed-in',
   async handle(c, p) {
     const body = await readJson(c, ChangePasswordBody);
     const user = await requireUser(c, p);
+    // A wrong current password spends from the account's failed sign-in budget: a stolen
+    // cookie is no way to guess the password.
+    await checkAccountBudget(p, user.email);
     const answer = await callAuth(c, p, '/change-password', { method: 'POST', body });
     const ok = answer.status === 200;
     const refusal = ok ? undefined : refusalOf(answer);
+    if (refusal?.code === 'INVALID_CREDENTIALS') await spendAccountBudget(p, user.email);
     await auditAccount(c, p, {
       action: 'account.password_changed',
       actor: `user:${user.id}`,

@@ -12,7 +12,7 @@ import {
 import type { AppEnv, Platform } from '../env.js';
 import { readJson } from '../read-json.js';
 import type { Route } from '../route.js';
-import { spendIpBudget } from '../sign-in-limits.js';
+import { checkAccountBudget, spendAccountBudget, spendIpBudget } from '../sign-in-limits.js';
 import { AnyPassword, Ok, User } from './account-schemas.js';
 
 // TOTP (an authenticator app) with one-time backup codes.
@@ -45,6 +45,7 @@ export const enableTwoFactor: Route = {
       400: { description: 'INVALID_REQUEST' },
       401: { description: 'NOT_SIGNED_IN, INVALID_CREDENTIALS' },
       403: { description: 'CSRF_REJECTED' },
+      429: { description: 'RATE_LIMITED (failed password checks of this account)' },
       409: { description: 'CONFLICT (TOTP is on already)' },
     },
   },
@@ -52,9 +53,11 @@ export const enableTwoFactor: Route = {
   async handle(c, p) {
     const body = await readJson(c, PasswordBody);
     const user = await requireUser(c, p);
+    await checkAccountBudget(p, user.email);
     const answer = await callAuth(c, p, '/two-factor/enable', { method: 'POST', body });
     const ok = answer.status === 200 && typeof answer.body?.totpURI === 'string';
     const refusal = ok ? undefined : refusalOf(answer);
+    if (refusal?.code === 'INVALID_CREDENTIALS') await spendAccountBudget(p, user.email);
     await auditAccount(c, p, {
       action: 'account.two_factor_enable_started',
       actor: `user:${user.id}`,
@@ -87,14 +90,17 @@ export const disableTwoFactor: Route = {
       400: { description: 'INVALID_REQUEST' },
       401: { description: 'NOT_SIGNED_IN, INVALID_CREDENTIALS' },
       403: { description: 'CSRF_REJECTED' },
+      429: { description: 'RATE_LIMITED (failed password checks of this account)' },
     },
   },
   access: 'signed-in',
   async handle(c, p) {
     const body = await readJson(c, PasswordBody);
     const user = await requireUser(c, p);
+    await checkAccountBudget(p, user.email);
     const answer = await callAuth(c, p, '/two-factor/disable', { method: 'POST', body });
     const refusal = answer.status === 200 ? undefined : refusalOf(answer);
+    if (refusal?.code === 'INVALID_CREDENTIALS') await spendAccountBudget(p, user.email);
     await auditAccount(c, p, {
       action: 'account.two_factor_disabled',
       actor: `user:${user.id}`,
