@@ -96,7 +96,8 @@ describe('latchkey admin on an idle data dir (direct)', () => {
       env,
     );
     expect(onlyRevokes.events.map((e) => e.action)).toEqual(['key.revoked']);
-  });
+    // Nine runs of the binary, each opening the embedded database: over 30 s on a shared box.
+  }, 120_000);
 
   it('refuses partner keys for non-partner orgs', () => {
     runJson(['admin', 'org', 'create', '--name', 'Plain'], env);
