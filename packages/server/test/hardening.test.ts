@@ -80,6 +80,7 @@ describe.each(backends)('hardening on $name', (backend) => {
         : embeddedConfig(dir.dir, env);
       server = await startServer(config, {
         bootstrap: false,
+        signup: 'open',
         log: createLogger('debug', (line) => logs.push(line)),
       });
       admin = createAdminApi(server.platform);
@@ -347,6 +348,18 @@ describe.each(backends)('hardening on $name', (backend) => {
         }),
         signIn: () => ({ email: 'fuzz-0@example.com', password: 'correct horse battery' }),
         signOut: () => ({}),
+        // Wrong passwords and made-up codes: every field reaches the library, nothing changes.
+        changePassword: () => ({
+          currentPassword: 'not the password',
+          newPassword: 'another horse battery',
+        }),
+        requestPasswordReset: () => ({ email: 'fuzz-0@example.com' }),
+        resetPassword: () => ({ token: 'x'.repeat(24), newPassword: 'correct horse battery' }),
+        sendVerificationEmail: () => ({ email: 'fuzz-0@example.com' }),
+        verifyTotp: () => ({ code: '123456', trustDevice: false }),
+        verifyBackupCode: () => ({ code: 'abcde-fghij' }),
+        enableTwoFactor: () => ({ password: 'not the password' }),
+        disableTwoFactor: () => ({ password: 'not the password' }),
         createOrg: () => ({ name: 'Fuzz org' }),
         updateOrg: () => ({ name: 'Fuzz org' }),
         createKey: () => ({ name: 'fuzz key', kind: 'app', expiresIn: 3600 }),

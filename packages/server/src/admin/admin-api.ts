@@ -1,5 +1,8 @@
+import { formatIssues } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
+import type { Auth } from '../accounts/auth.js';
+import { createUser, listUsers, passwordSetLink, type UserSummary } from '../accounts/users.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { type AdminSession, listSessions } from '../realtime/key-sessions.js';
@@ -16,10 +19,15 @@ import { type AuditRecord, auditInTransaction, listAudit } from '../services/aud
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
-import { ok, type Result } from '../services/result.js';
+import { fail, ok, type Result } from '../services/result.js';
 import { revokeKey } from '../services/revoke-key.js';
 import type { SigningKeys } from '../services/signing-keys.js';
-import { ADMIN_OPERATIONS, type AdminInput, type AdminOperation } from './admin-schemas.js';
+import {
+  ADMIN_OPERATIONS,
+  type AdminInput,
+  type AdminOperation,
+  adminInputs,
+} from './admin-schemas.js';
 
 /** What each operator action answers. */
 export interface AdminOutputs {
@@ -42,6 +50,9 @@ export interface AdminOutputs {
     active?: RegistryCaInfo;
     retired?: RegistryCaInfo | null;
   };
+  /** `passwordLink` (one hour, once) is where the person chooses their password. */
+  createUser: { user: UserSummary; passwordLink: string };
+  listUsers: UserSummary[];
   audit: AuditRecord[];
 }
 
@@ -72,6 +83,8 @@ export interface AdminDeps {
   /** The server's URL (the registry realm's base), when known. */
   issuer?: string;
   log?: Logger;
+  /** Accounts (better-auth on this database): users are made through it. */
+  auth: Auth;
 }
 
 export function createAdminApi(deps: AdminDeps): AdminApi {
@@ -109,6 +122,31 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       }
       return authority.activate(input.actor);
     },
+    async createUser(raw) {
+      // The CLI calls this directly too: check the input as the socket would.
+      const parsed = adminInputs.createUser.safeParse(raw);
+      if (!parsed.success)
+        return fail('INVALID_REQUEST', formatIssues(parsed.error.issues, { max: 1 }));
+      const input = parsed.data;
+      const user = await createUser(deps, {
+        email: input.email,
+        name: input.name ?? input.email.split('@')[0] ?? input.email,
+        instanceAdmin: input.instanceAdmin,
+      });
+      if (!user) return fail('EMAIL_TAKEN', `a user with email ${input.email} exists`);
+      await deps.db.transaction().execute((trx) =>
+        auditInTransaction(trx, deps.clock, {
+          orgId: null,
+          action: 'user.created',
+          actor: input.actor,
+          target: user.id,
+          outcome: 'ok',
+          data: { email: user.email, instanceAdmin: user.instanceAdmin },
+        }),
+      );
+      return ok({ user, passwordLink: await passwordSetLink(deps.auth, user.email) });
+    },
+    listUsers: async () => ok(await listUsers(deps.db)),
     async audit(input) {
       const org = await findOrg(deps.db, input.org);
       if (!org.ok) return org;

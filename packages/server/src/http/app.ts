@@ -16,9 +16,18 @@ import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
 import { route as exportAudit } from './routes/v1-audit-export.js';
 import { route as listAudit } from './routes/v1-audit-list.js';
+import { sendVerificationEmail, verifyEmail } from './routes/v1-auth-email.js';
+import { route as verifyMagicLink } from './routes/v1-auth-magic-link.js';
+import { changePassword, requestPasswordReset, resetPassword } from './routes/v1-auth-password.js';
 import { route as signIn } from './routes/v1-auth-sign-in.js';
 import { route as signOut } from './routes/v1-auth-sign-out.js';
 import { route as signUp } from './routes/v1-auth-sign-up.js';
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  verifyBackupCode,
+  verifyTotp,
+} from './routes/v1-auth-two-factor.js';
 import { route as generate } from './routes/v1-generate.js';
 import { route as acceptInvitation } from './routes/v1-invitations-accept.js';
 import { route as getInvitation } from './routes/v1-invitations-get.js';
@@ -84,7 +93,17 @@ export const routes: Route[] = [
   // Accounts and management (cookie sessions only).
   signUp,
   signIn,
+  verifyTotp,
+  verifyBackupCode,
   signOut,
+  changePassword,
+  requestPasswordReset,
+  resetPassword,
+  sendVerificationEmail,
+  verifyEmail,
+  verifyMagicLink,
+  enableTwoFactor,
+  disableTwoFactor,
   me,
   listOrgs,
   createOrg,
