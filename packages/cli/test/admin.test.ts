@@ -96,7 +96,8 @@ describe('latchkey admin on an idle data dir (direct)', () => {
       env,
     );
     expect(onlyRevokes.events.map((e) => e.action)).toEqual(['key.revoked']);
-  });
+    // Nine runs of the binary, each opening the embedded database: over 30 s on a shared box.
+  }, 120_000);
 
   it('refuses partner keys for non-partner orgs', () => {
     runJson(['admin', 'org', 'create', '--name', 'Plain'], env);
@@ -122,6 +123,61 @@ describe('latchkey admin on an idle data dir (direct)', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--org');
   });
+
+  it('creates users through the accounts library, with a one-time link to set a password', () => {
+    const r = runJson<{
+      user: {
+        id: string;
+        email: string;
+        name: string;
+        instanceAdmin: boolean;
+        emailVerified: boolean;
+      };
+      passwordLink: string;
+    }>(
+      [
+        'admin',
+        'user',
+        'create',
+        '--email',
+        'Ann@Example.com',
+        '--name',
+        'Ann',
+        '--instance-admin',
+      ],
+      env,
+    );
+    expect(r.user.id).toMatch(/^usr_/);
+    expect(r.user.email).toBe('ann@example.com');
+    expect(r.user.instanceAdmin).toBe(true);
+    expect(r.user.emailVerified).toBe(true);
+    expect(r.passwordLink).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/reset-password\?token=[0-9A-Za-z]{24}$/,
+    );
+    const human = run(['admin', 'user', 'create', '--email', 'bo@example.com'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('Created user bo@example.com');
+    expect(human.stdout).toMatch(/\/reset-password\?token=/);
+
+    const listed = runJson<{
+      users: Array<{ email: string; name: string; instanceAdmin: boolean }>;
+    }>(['admin', 'user', 'list'], env);
+    expect(listed.users.map((u) => [u.email, u.name, u.instanceAdmin])).toEqual([
+      ['ann@example.com', 'Ann', true],
+      ['bo@example.com', 'bo', false],
+    ]);
+    expect(JSON.stringify(listed)).not.toMatch(/password|scrypt|hash/i);
+    // Four runs of the binary, each opening the embedded database (~3 s, more on a shared box).
+  }, 90_000);
+
+  it('refuses a taken email and a malformed one', () => {
+    const taken = run(['admin', 'user', 'create', '--email', 'ANN@example.com'], env);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('error EMAIL_TAKEN');
+    const bad = run(['admin', 'user', 'create', '--email', 'not-an-email'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('error INVALID_REQUEST');
+  }, 60_000);
 
   it('rotates the signing key', () => {
     const r = runJson<{ kid: string; retired: string | null }>(
@@ -155,6 +211,52 @@ describe('latchkey serve with admin commands through its socket', () => {
     const r = await mint(server.url, server.bootstrapKey as string);
     expect(r.status).toBe(201);
     expect(r.body.token).toMatch(/^eyJ/);
+  });
+
+  it('prints a one-time sign-in link for the development user, owner of dev', async () => {
+    const link = /^\s+(http:\/\/\S+\/v1\/auth\/magic-link\/verify\?token=\S+)\s*$/m.exec(
+      server.output(),
+    )?.[1];
+    expect(server.output()).toContain('development user dev@localhost.test');
+    expect(link).toBeDefined();
+    const signedIn = await fetch(link as string, { redirect: 'manual' });
+    expect(signedIn.status).toBe(302);
+    const cookie = (signedIn.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+    const me = (await (await fetch(`${server.url}/v1/me`, { headers: { cookie } })).json()) as {
+      user: { email: string; name: string };
+      orgs: Array<{ slug: string; role: string }>;
+    };
+    expect(me.user).toMatchObject({ email: 'dev@localhost.test', name: 'Developer' });
+    expect(me.orgs.map((o) => [o.slug, o.role])).toEqual([['dev', 'owner']]);
+    const again = await fetch(link as string, { redirect: 'manual' });
+    expect(again.headers.get('location')).toContain('error=');
+  });
+
+  it('admin user create through the socket: the link sets a password that signs in', async () => {
+    const r = runJson<{ passwordLink: string }>(
+      ['admin', 'user', 'create', '--email', 'cy@example.com'],
+      env,
+    );
+    const token = new URL(r.passwordLink).searchParams.get('token');
+    const post = (path: string, body: unknown) =>
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const set = await post('/v1/auth/reset-password', {
+      token,
+      newPassword: 'a long new password',
+    });
+    expect(set.status).toBe(200);
+    const signIn = await post('/v1/auth/sign-in/email', {
+      email: 'cy@example.com',
+      password: 'a long new password',
+    });
+    expect(signIn.status).toBe(200);
+    expect(((await signIn.json()) as { user: { email: string } }).user.email).toBe(
+      'cy@example.com',
+    );
   });
 
   it('owner-only admin socket', () => {

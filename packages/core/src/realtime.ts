@@ -13,6 +13,8 @@ export const CLOSE_REASONS = [
   'expired',
   /** An operator revoked the minting key with `--end-sessions`. */
   'key_revoked',
+  /** A member of the org ended it (`DELETE /v1/orgs/{org}/sessions/{id}`, the dashboard). */
+  'ended_by_member',
   /** The media transport dropped and did not come back within the grace period. */
   'transport_lost',
   /** No offer, or no connected transport, in time after the session was created. */

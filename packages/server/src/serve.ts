@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { newId } from '@latchkey/core';
 import type { EmbeddedRuntime, EmbeddedRuntimeFactory, RuntimeHost } from '@latchkey/core/node';
+import { addMember } from './accounts/memberships.js';
+import { createUser, signInLink } from './accounts/users.js';
 import { createAdminApi } from './admin/admin-api.js';
 import type { ServerConfig } from './config.js';
 import { adminSocketPath, tryLockDataDir } from './data-dir-lock.js';
@@ -15,6 +17,7 @@ import { envelope } from './http/http-error.js';
 import { RUNTIME_HOST_PATH } from './http/routes/runtime-host.js';
 import { createPlatform, type Platform, type PlatformOverrides } from './platform.js';
 import { createApiKey } from './services/api-keys.js';
+import { auditInTransaction } from './services/audit.js';
 import { createOrg } from './services/orgs.js';
 
 export interface RunningServer {
@@ -24,13 +27,26 @@ export interface RunningServer {
   /** The admin socket, on the embedded database. */
   adminSocket: string | undefined;
   /** Present on the first start of an empty database (unless bootstrap is off). */
-  bootstrap: { orgId: string; orgSlug: string; apiKey: string } | undefined;
+  bootstrap:
+    | {
+        orgId: string;
+        orgSlug: string;
+        apiKey: string;
+        /** The development user (owner of `dev`) and a one-time sign-in link for them. */
+        user?: { id: string; email: string; signInLink: string };
+      }
+    | undefined;
   /** The runtime embedded in this process, if any. */
   runtime: RuntimeHost | undefined;
   close(): Promise<void>;
 }
 
 export interface ServeOptions extends Omit<PlatformOverrides, 'issuer'> {
+  /**
+   * On an empty database, create the development org, key and user (default on).
+   * Also decides the sign-up policy when LATCHKEY_SIGNUP is unset: `open` with
+   * bootstrap (development), `closed` without (production).
+   */
   bootstrap?: boolean;
   /**
    * The runtime to host in this process, built by the caller (the server never
@@ -122,6 +138,38 @@ async function embedRuntime(
   };
 }
 
+/** The address of the development user that the first start creates. */
+export const DEV_USER_EMAIL = 'dev@localhost.test';
+
+/**
+ * The development user: owner of org `dev`, with a one-time sign-in link (they set a
+ * password through "forgot password", POST /v1/auth/request-password-reset, or
+ * `latchkey admin user create` makes others with a link to set one).
+ */
+async function bootstrapUser(
+  platform: Platform,
+  orgId: string,
+): Promise<{ id: string; email: string; signInLink: string } | undefined> {
+  const user = await createUser(platform, { email: DEV_USER_EMAIL, name: 'Developer' });
+  if (!user) return undefined;
+  await platform.db.transaction().execute(async (trx) => {
+    await addMember(trx, platform.clock, { orgId, userId: user.id, role: 'owner' });
+    await auditInTransaction(trx, platform.clock, {
+      orgId: null,
+      action: 'user.created',
+      actor: 'system:bootstrap',
+      target: user.id,
+      outcome: 'ok',
+      data: { email: user.email, owner: orgId },
+    });
+  });
+  return {
+    id: user.id,
+    email: user.email,
+    signInLink: await signInLink(platform.auth, platform.signInLinks, user.email),
+  };
+}
+
 /** Starts Latchkey: storage, services, the HTTP API and (embedded) the admin socket. */
 export async function startServer(
   config: ServerConfig,
@@ -192,7 +240,11 @@ export async function startServer(
 
   let platform: Platform;
   try {
-    platform = await createPlatform(config, { ...options, issuer: url });
+    platform = await createPlatform(config, {
+      ...options,
+      issuer: url,
+      signup: options.signup ?? (options.bootstrap === false ? 'closed' : 'open'),
+    });
   } catch (error) {
     ready(undefined);
     await new Promise<void>((r) => server.close(() => r()));
@@ -276,7 +328,12 @@ export async function startServer(
           actor: 'system:bootstrap',
         });
         if (key.ok)
-          bootstrap = { orgId: org.value.id, orgSlug: org.value.slug, apiKey: key.value.secret };
+          bootstrap = {
+            orgId: org.value.id,
+            orgSlug: org.value.slug,
+            apiKey: key.value.secret,
+            user: await bootstrapUser(platform, org.value.id),
+          };
       }
     }
   }

@@ -38,7 +38,7 @@ export function registerAdmin(program: Command) {
   const admin = program
     .command('admin')
     .description(
-      'manage orgs, keys, signing keys and the audit log (works on the database directly)',
+      'manage orgs, keys, users, signing keys and the audit log (works on the database directly)',
     );
 
   const org = admin.command('org').description('orgs');
@@ -181,6 +181,51 @@ export function registerAdmin(program: Command) {
         `Rotated ${r.old.id}: the old key ${until}.\nNew key ${r.key.id}. Secret (shown once):\n\n  ${r.secret}\n\n`,
       );
     });
+
+  const user = admin.command('user').description('people who sign in (accounts)');
+  dbOptions(
+    user
+      .command('create')
+      .description('create a user; prints a one-time link (an hour) to choose their password'),
+  )
+    .requiredOption('--email <email>', 'their email address (counts as verified)')
+    .option('--name <name>', 'display name (default: the part of the email before @)')
+    .option('--instance-admin', 'may see every org, mark partner orgs and manage users')
+    .action(async (o: Db & { email: string; name?: string; instanceAdmin?: boolean }) => {
+      const r = await withAdmin(o, async (api) =>
+        unwrap(
+          await api.createUser({
+            email: o.email,
+            name: o.name,
+            instanceAdmin: o.instanceAdmin ?? false,
+            actor: actor(),
+          }),
+        ),
+      );
+      if (o.json) return printJson(r);
+      process.stdout.write(
+        `Created user ${r.user.email} (${r.user.id})${r.user.instanceAdmin ? ', instance admin' : ''}.
+Give them this link to choose a password (works once, for an hour; afterwards they use "forgot password"):\n\n  ${r.passwordLink}\n\n`,
+      );
+    });
+
+  dbOptions(user.command('list').description('list users (never a password)')).action(
+    async (o: Db) => {
+      const users = await withAdmin(o, async (api) => unwrap(await api.listUsers({})));
+      if (o.json) return printJson({ users });
+      printTable(
+        users.map((u) => ({
+          id: u.id,
+          email: u.email,
+          name: u.name,
+          verified: u.emailVerified ? 'yes' : 'no',
+          twoFactor: u.twoFactorEnabled ? 'yes' : 'no',
+          instanceAdmin: u.instanceAdmin ? 'yes' : 'no',
+          created: dateOrDash(u.createdAt),
+        })),
+      );
+    },
+  );
 
   const sk = admin.command('signing-key').description('the keys that sign session tokens');
   dbOptions(

@@ -28,7 +28,7 @@ export function registerServe(program: Command) {
     .option('--no-dashboard', 'do not serve the dashboard at /')
     .option(
       '--no-bootstrap',
-      'do not create a development org and key on an empty database (production)',
+      'do not create a development org, key and user on an empty database, and take no sign-ups unless LATCHKEY_SIGNUP says so (production)',
     )
     .action(
       async (opts: {
@@ -95,6 +95,14 @@ export function registerServe(program: Command) {
             `  curl -s -X POST ${server.url}/v1/tokens -H "Authorization: Bearer ${k}"`,
             '',
           );
+          const u = server.bootstrap.user;
+          if (u)
+            lines.push(
+              `And the development user ${u.email}, owner of "dev". Sign in as them once with this link (24 hours); to set a password, use "forgot password" (POST /v1/auth/request-password-reset):`,
+              '',
+              `  ${u.signInLink}`,
+              '',
+            );
         }
         if (server.runtime)
           lines.push(

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
 import { type IdPrefix, newId } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
@@ -36,6 +37,12 @@ export interface AuthDeps {
   /** Called with each one-time sign-in link, instead of mailing it (bootstrap, admin). */
   onSignInLink?: (email: string, url: string) => void;
 }
+
+/**
+ * Inside `capturedLinks.run(store, …)`, a password reset link the library makes is
+ * put in `store.url` instead of mailed (`latchkey admin user create` prints it).
+ */
+export const capturedLinks = new AsyncLocalStorage<{ url?: string }>();
 
 /** Where the dashboard takes the token of each kind of mailed link. */
 export const linkPaths = {
@@ -93,12 +100,18 @@ export function createAuth(deps: AuthDeps) {
       requireEmailVerification: deps.mailer.delivers,
       revokeSessionsOnPasswordReset: true,
       resetPasswordTokenExpiresIn: 3600,
-      sendResetPassword: async ({ user, token }) =>
+      sendResetPassword: async ({ user, token }) => {
+        const capture = capturedLinks.getStore();
+        if (capture) {
+          capture.url = `${deps.issuer}${linkPaths.resetPassword}?token=${token}`;
+          return;
+        }
         mail(
           user.email,
           'Reset your Latchkey password',
           `Someone asked to reset the password of your Latchkey account.\nOpen this link within an hour to choose a new one:\n\n${deps.issuer}${linkPaths.resetPassword}?token=${token}\n\nIf it was not you, ignore this mail; your password is unchanged.`,
-        ),
+        );
+      },
     },
     emailVerification: {
       sendOnSignUp: true,

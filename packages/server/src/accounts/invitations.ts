@@ -143,6 +143,7 @@ export async function usableInvitation(
     .selectAll('invitations')
     .select('orgs.slug as org_slug')
     .where('token_hash', '=', hashKey(token))
+    .where('orgs.deleted_at', 'is', null)
     .executeTakeFirst();
   if (!row) return fail('NOT_FOUND', 'no such invitation; check the link');
   const inv = toInvitation(row, deps.clock.now());
@@ -199,5 +200,35 @@ export async function acceptInvitation(
       },
     );
     return ok({ orgId: inv.orgId, orgSlug: inv.orgSlug, role });
+  });
+}
+
+/** What an invitation link offers, for the page that shows it (no secrets, no ids). */
+export interface InvitationOffer {
+  org: { name: string; slug: string };
+  role: Role;
+  email: string | null;
+  expiresAt: string;
+  state: Invitation['state'];
+}
+
+/** The offer behind a token, whatever its state; NOT_FOUND for an unknown token. */
+export async function invitationOffer(deps: Deps, token: string): Promise<Result<InvitationOffer>> {
+  const row = await deps.db
+    .selectFrom('invitations')
+    .innerJoin('orgs', 'orgs.id', 'invitations.org_id')
+    .selectAll('invitations')
+    .select(['orgs.name as org_name', 'orgs.slug as org_slug'])
+    .where('token_hash', '=', hashKey(token))
+    .where('orgs.deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return fail('NOT_FOUND', 'no such invitation; check the link');
+  const inv = toInvitation(row, deps.clock.now());
+  return ok({
+    org: { name: row.org_name, slug: row.org_slug },
+    role: inv.role,
+    email: inv.email,
+    expiresAt: inv.expiresAt,
+    state: inv.state,
   });
 }

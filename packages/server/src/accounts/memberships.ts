@@ -81,6 +81,7 @@ export async function orgsOf(
     )
     .selectAll('orgs')
     .select('memberships.role')
+    .where('orgs.deleted_at', 'is', null)
     .$if(!user.instanceAdmin, (q) => q.where('memberships.user_id', '=', user.id))
     .orderBy('orgs.created_at')
     .limit(10_000)

@@ -177,6 +177,8 @@ export const accountsMigration: Migration = {
       .column('userId')
       .execute();
 
+    // Deleting an org is soft: its audit trail and revoked keys stay, the org answers 404.
+    await db.schema.alterTable('orgs').addColumn('deleted_at', 'timestamptz').execute();
     await db.schema
       .createTable('memberships')
       .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))

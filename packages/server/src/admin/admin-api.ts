@@ -1,8 +1,11 @@
+import { formatIssues } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
+import type { Auth } from '../accounts/auth.js';
+import { createUser, listUsers, passwordSetLink, type UserSummary } from '../accounts/users.js';
 import type { ServerConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
-import { type AdminSession, endKeySessions, listSessions } from '../realtime/key-sessions.js';
+import { type AdminSession, listSessions } from '../realtime/key-sessions.js';
 import {
   createRuntimeCredential,
   listRuntimes,
@@ -11,22 +14,20 @@ import {
 } from '../realtime/runtime-credentials.js';
 import { type RegistryAuthConfig, registryAuthConfig } from '../registry/auth-config.js';
 import { type RegistryCaInfo, registryAuthority } from '../registry/registry-authority.js';
-import { revokeKeyAndCredentials } from '../registry/registry-credentials.js';
-import {
-  type ApiKey,
-  createApiKey,
-  getApiKey,
-  listApiKeys,
-  revokeApiKey,
-  rotateApiKey,
-} from '../services/api-keys.js';
+import { type ApiKey, createApiKey, listApiKeys, rotateApiKey } from '../services/api-keys.js';
 import { type AuditRecord, auditInTransaction, listAudit } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { createOrg, findOrg, type Org } from '../services/orgs.js';
-import { ok, type Result } from '../services/result.js';
+import { fail, ok, type Result } from '../services/result.js';
+import { revokeKey } from '../services/revoke-key.js';
 import type { SigningKeys } from '../services/signing-keys.js';
-import { ADMIN_OPERATIONS, type AdminInput, type AdminOperation } from './admin-schemas.js';
+import {
+  ADMIN_OPERATIONS,
+  type AdminInput,
+  type AdminOperation,
+  adminInputs,
+} from './admin-schemas.js';
 
 /** What each operator action answers. */
 export interface AdminOutputs {
@@ -49,6 +50,9 @@ export interface AdminOutputs {
     active?: RegistryCaInfo;
     retired?: RegistryCaInfo | null;
   };
+  /** `passwordLink` (one hour, once) is where the person chooses their password. */
+  createUser: { user: UserSummary; passwordLink: string };
+  listUsers: UserSummary[];
   audit: AuditRecord[];
 }
 
@@ -79,6 +83,8 @@ export interface AdminDeps {
   /** The server's URL (the registry realm's base), when known. */
   issuer?: string;
   log?: Logger;
+  /** Accounts (better-auth on this database): users are made through it. */
+  auth: Auth;
 }
 
 export function createAdminApi(deps: AdminDeps): AdminApi {
@@ -86,18 +92,7 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
     createOrg: (input) => createOrg(deps.db, deps.clock, input),
     createKey: (input) => createApiKey(deps, input),
     listKeys: (input) => listApiKeys(deps, input.org),
-    async revokeKey(input) {
-      const revoked = input.cascade
-        ? await revokeKeyAndCredentials(deps, input)
-        : await revokeApiKey(deps, input);
-      if (!input.endSessions) return revoked;
-      // Like --cascade, --end-sessions also works on a key that is already revoked.
-      if (!revoked.ok && revoked.code !== 'CONFLICT') return revoked;
-      const key = revoked.ok ? revoked : await getApiKey(deps, input.id);
-      if (!key.ok) return key;
-      const sessionsEnded = await endKeySessions(deps, { keyId: input.id, actor: input.actor });
-      return ok({ ...key.value, sessionsEnded });
-    },
+    revokeKey: (input) => revokeKey(deps, input),
     createRuntime: (input) => createRuntimeCredential(deps, input),
     listRuntimes: async () => ok(await listRuntimes(deps)),
     revokeRuntime: (input) => revokeRuntime(deps, input),
@@ -127,6 +122,31 @@ export function createAdminApi(deps: AdminDeps): AdminApi {
       }
       return authority.activate(input.actor);
     },
+    async createUser(raw) {
+      // The CLI calls this directly too: check the input as the socket would.
+      const parsed = adminInputs.createUser.safeParse(raw);
+      if (!parsed.success)
+        return fail('INVALID_REQUEST', formatIssues(parsed.error.issues, { max: 1 }));
+      const input = parsed.data;
+      const user = await createUser(deps, {
+        email: input.email,
+        name: input.name ?? input.email.split('@')[0] ?? input.email,
+        instanceAdmin: input.instanceAdmin,
+      });
+      if (!user) return fail('EMAIL_TAKEN', `a user with email ${input.email} exists`);
+      await deps.db.transaction().execute((trx) =>
+        auditInTransaction(trx, deps.clock, {
+          orgId: null,
+          action: 'user.created',
+          actor: input.actor,
+          target: user.id,
+          outcome: 'ok',
+          data: { email: user.email, instanceAdmin: user.instanceAdmin },
+        }),
+      );
+      return ok({ user, passwordLink: await passwordSetLink(deps.auth, user.email) });
+    },
+    listUsers: async () => ok(await listUsers(deps.db)),
     async audit(input) {
       const org = await findOrg(deps.db, input.org);
       if (!org.ok) return org;

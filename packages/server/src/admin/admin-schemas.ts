@@ -38,6 +38,13 @@ export const adminInputs = {
   rotateSigningKey: z.strictObject({ actor }),
   registryConfig: z.strictObject({}),
   rotateRegistryCa: z.strictObject({ activate: z.boolean().optional(), actor }),
+  createUser: z.strictObject({
+    email: z.email().max(254),
+    name: z.string().trim().min(1).max(200).optional(),
+    instanceAdmin: z.boolean().optional(),
+    actor,
+  }),
+  listUsers: z.strictObject({}),
   audit: z.strictObject({
     org: z.string(),
     sinceSeconds: z.number().positive().optional(),

@@ -11,6 +11,8 @@ export interface OrgsTable {
   slug: string;
   partner: boolean;
   created_at: Timestamp;
+  /** Set when an owner deleted the org: it answers 404 and holds no members or keys. */
+  deleted_at: Timestamp | null;
 }
 
 export interface ApiKeysTable {

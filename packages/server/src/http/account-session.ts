@@ -1,3 +1,4 @@
+import { type IdPrefix, isId } from '@latchkey/core';
 import type { Context } from 'hono';
 import { CLIENT_IP_HEADER } from '../accounts/auth.js';
 import { roleIn } from '../accounts/memberships.js';
@@ -126,3 +127,24 @@ export async function requireOrg(
 }
 
 export { requestContext };
+
+/**
+ * A path parameter that must be an id of `prefix` (`usr_…`, `inv_…`): anything else names
+ * nothing, and answers 404 before any query.
+ */
+export function pathId(c: Context<AppEnv>, name: string, prefix: IdPrefix, what: string): string {
+  const value: string = c.req.param(name) ?? '';
+  if (!isId(prefix, value))
+    throw new HttpError(
+      'NOT_FOUND',
+      `no ${what} "${String(value).slice(0, 64)}" (ids look like ${prefix}_…)`,
+    );
+  return value;
+}
+
+/** The `{org}` access as the accounts services take it: who acts, their role, the request. */
+export const actingOf = (c: Context<AppEnv>, access: OrgAccess) => ({
+  userId: access.user.id,
+  role: access.role,
+  ctx: requestContext(c),
+});

@@ -15,18 +15,48 @@ import { route as metrics } from './routes/metrics.js';
 import { specs as openApiSpecs, registerOpenApi } from './routes/openapi.js';
 import { route as registryToken } from './routes/registry-token.js';
 import { registerRuntimeHost } from './routes/runtime-host.js';
+import { route as exportAudit } from './routes/v1-audit-export.js';
+import { route as listAudit } from './routes/v1-audit-list.js';
+import { sendVerificationEmail, verifyEmail } from './routes/v1-auth-email.js';
+import { route as verifyMagicLink } from './routes/v1-auth-magic-link.js';
+import { changePassword, requestPasswordReset, resetPassword } from './routes/v1-auth-password.js';
 import { route as signIn } from './routes/v1-auth-sign-in.js';
 import { route as signOut } from './routes/v1-auth-sign-out.js';
 import { route as signUp } from './routes/v1-auth-sign-up.js';
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  verifyBackupCode,
+  verifyTotp,
+} from './routes/v1-auth-two-factor.js';
 import { route as generate } from './routes/v1-generate.js';
+import { route as acceptInvitation } from './routes/v1-invitations-accept.js';
+import { route as getInvitation } from './routes/v1-invitations-get.js';
 import { route as submitJob } from './routes/v1-jobs-create.js';
 import { route as getJob } from './routes/v1-jobs-get.js';
 import { route as getJobResult } from './routes/v1-jobs-result.js';
+import { route as createKey } from './routes/v1-keys-create.js';
+import { route as getKey } from './routes/v1-keys-get.js';
+import { route as listKeys } from './routes/v1-keys-list.js';
+import { route as revokeKey } from './routes/v1-keys-revoke.js';
+import { route as rotateKey } from './routes/v1-keys-rotate.js';
+import { route as updateKey } from './routes/v1-keys-update.js';
 import { route as me } from './routes/v1-me.js';
 import { route as listModels } from './routes/v1-models-list.js';
+import { route as listOrgRegistryCredentials } from './routes/v1-org-registry-credentials-list.js';
+import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-credentials-revoke.js';
+import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
+import { route as listOrgSessions } from './routes/v1-org-sessions-list.js';
 import { route as createOrg } from './routes/v1-orgs-create.js';
+import { route as deleteOrg } from './routes/v1-orgs-delete.js';
 import { route as getOrg } from './routes/v1-orgs-get.js';
+import { route as createInvitation } from './routes/v1-orgs-invitations-create.js';
+import { route as revokeInvitation } from './routes/v1-orgs-invitations-delete.js';
+import { route as listInvitations } from './routes/v1-orgs-invitations-list.js';
 import { route as listOrgs } from './routes/v1-orgs-list.js';
+import { route as removeMember } from './routes/v1-orgs-members-delete.js';
+import { route as listMembers } from './routes/v1-orgs-members-list.js';
+import { route as changeMemberRole } from './routes/v1-orgs-members-update.js';
 import { route as updateOrg } from './routes/v1-orgs-update.js';
 import { route as createRegistryCredentials } from './routes/v1-registry-credentials.js';
 import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
@@ -38,6 +68,7 @@ import { route as deleteSession } from './routes/v1-sessions-delete.js';
 import { route as getSession } from './routes/v1-sessions-get.js';
 import { route as offerSession } from './routes/v1-sessions-offer.js';
 import { route as createToken } from './routes/v1-tokens-create.js';
+import { route as usage } from './routes/v1-usage.js';
 import { route as whoami } from './routes/v1-whoami.js';
 import { route as jwks } from './routes/well-known-jwks.js';
 
@@ -63,12 +94,44 @@ export const routes: Route[] = [
   // Accounts and management (cookie sessions only).
   signUp,
   signIn,
+  verifyTotp,
+  verifyBackupCode,
   signOut,
+  changePassword,
+  requestPasswordReset,
+  resetPassword,
+  sendVerificationEmail,
+  verifyEmail,
+  verifyMagicLink,
+  enableTwoFactor,
+  disableTwoFactor,
   me,
   listOrgs,
   createOrg,
   getOrg,
   updateOrg,
+  deleteOrg,
+  listMembers,
+  changeMemberRole,
+  removeMember,
+  createInvitation,
+  listInvitations,
+  revokeInvitation,
+  getInvitation,
+  acceptInvitation,
+  listKeys,
+  createKey,
+  getKey,
+  updateKey,
+  rotateKey,
+  revokeKey,
+  listOrgSessions,
+  endOrgSession,
+  listAudit,
+  exportAudit,
+  usage,
+  listOrgRegistryCredentials,
+  revokeOrgRegistryCredential,
   jwks,
   healthz,
   readyz,

@@ -1,5 +1,6 @@
-import type { ErrorCode } from '@latchkey/core';
+import { type ErrorCode, formatIssues } from '@latchkey/core';
 import type { Context } from 'hono';
+import { z } from 'zod';
 import { authHeaders } from './account-session.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
@@ -122,3 +123,68 @@ export function publicUser(u: Record<string, unknown>) {
     instanceAdmin: u.instanceAdmin === true,
   };
 }
+
+/** An org-less audit row about an account, with the request's address, agent and id. */
+export function auditAccount(
+  c: Context<AppEnv>,
+  p: Platform,
+  row: {
+    action: string;
+    actor: string;
+    target?: string | null;
+    outcome: string;
+    data?: Record<string, unknown>;
+  },
+): Promise<void> {
+  return p.audit.write({
+    orgId: null,
+    ...row,
+    ip: c.get('ip'),
+    userAgent: c.req.header('user-agent') ?? null,
+    requestId: c.get('requestId'),
+  });
+}
+
+/** The signed-in user on the request, or null (no cookie, or one that is no session). */
+export async function currentUser(
+  c: Context<AppEnv>,
+  p: Platform,
+): Promise<Record<string, unknown> | null> {
+  if (!c.req.header('cookie')) return null;
+  const found = await p.auth.api.getSession({ headers: authHeaders(c) });
+  return (found?.user as Record<string, unknown> | undefined) ?? null;
+}
+
+/** Whose session the answer's cookies carry (after a link signed someone in). */
+export async function userOfCookies(
+  p: Platform,
+  answer: AuthAnswer,
+): Promise<Record<string, unknown> | null> {
+  const cookie = answer.cookies
+    .map((line) => line.split(';')[0] ?? '')
+    .filter((pair) => pair.includes('=') && !pair.endsWith('='))
+    .join('; ');
+  if (!cookie) return null;
+  const found = await p.auth.api.getSession({ headers: new Headers({ cookie }) });
+  return (found?.user as Record<string, unknown> | undefined) ?? null;
+}
+
+/** Query parameters checked like a body: strict, every value text PostgreSQL can store. */
+export function readQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success)
+    throw new HttpError(
+      'INVALID_REQUEST',
+      formatIssues(parsed.error.issues, { max: 1, root: 'query' }) || 'query: invalid',
+    );
+  return parsed.data;
+}
+
+/**
+ * Where a link sends the browser afterwards: a path on this server (never another
+ * site: a link that redirects anywhere would be an open redirect).
+ */
+export const CallbackPath = z
+  .string()
+  .max(500)
+  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path on this server, starting with one /');

@@ -14,6 +14,8 @@ export interface RouteSpec {
   /** `apiKey`: a key in the Authorization header; `session`: the account session cookie. */
   auth?: 'apiKey' | 'session';
   body?: z.ZodType;
+  /** The query parameters (an object schema): documented as `in: query` parameters. */
+  query?: z.ZodObject;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 

@@ -2,7 +2,8 @@ import type { CloseReason, SessionInfo } from '@latchkey/core';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { auditInTransaction } from '../services/audit.js';
+import { auditContext, auditInTransaction } from '../services/audit.js';
+import type { RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { SessionRow } from './schema.js';
@@ -37,6 +38,7 @@ export async function closeSessions(
   where: Where,
   reason: CloseReason,
   actor: string,
+  ctx?: RequestContext,
 ): Promise<SessionRow[]> {
   const now = deps.clock.now();
   const closed = await deps.db.transaction().execute(async (trx) => {
@@ -52,6 +54,7 @@ export async function closeSessions(
         orgId: r.org_id,
         action: 'session.ended',
         actor,
+        ...auditContext(ctx),
         target: r.id,
         outcome: 'ok',
         data: {

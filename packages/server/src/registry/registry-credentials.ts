@@ -4,7 +4,8 @@ import { hashKey } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { type ApiKey, getApiKey, keyState, revokeApiKey } from '../services/api-keys.js';
-import { auditInTransaction } from '../services/audit.js';
+import { auditContext, auditInTransaction } from '../services/audit.js';
+import type { RequestContext as CallerContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
@@ -169,7 +170,12 @@ export async function verifyRegistryCredential(
  */
 export async function revokeKeyAndCredentials(
   deps: { db: Kysely<Database>; clock: Clock; bus: EventBus },
-  input: { id: string; reason?: string | undefined; actor: string },
+  input: {
+    id: string;
+    reason?: string | undefined;
+    actor: string;
+    ctx?: CallerContext | undefined;
+  },
 ): Promise<Result<ApiKey & { credentialsEnded: number }>> {
   const revoked = await revokeApiKey(deps, input);
   if (!revoked.ok && revoked.code !== 'CONFLICT') return revoked;
@@ -194,6 +200,7 @@ export async function revokeKeyAndCredentials(
       orgId: key.value.orgId,
       action: 'registry.credentials_revoked',
       actor: input.actor,
+      ...auditContext(input.ctx),
       target: input.id,
       outcome: 'ok',
       data: { count: rows.length, credentialIds: rows.slice(0, 100).map((r) => r.id) },
@@ -201,4 +208,126 @@ export async function revokeKeyAndCredentials(
     return rows.length;
   });
   return ok({ ...key.value, credentialsEnded: ended });
+}
+
+/** An issued registry credential as the management API shows it (never the secret or its hash). */
+export interface RegistryCredential {
+  id: string;
+  orgId: string;
+  keyId: string;
+  /** The partner key that asked for it, `rp_…abcd`. */
+  keyDisplay: string;
+  display: string;
+  state: 'active' | 'expired' | 'revoked';
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+}
+
+const credentialColumns = [
+  'registry_credentials.id',
+  'registry_credentials.org_id',
+  'registry_credentials.api_key_id',
+  'registry_credentials.display',
+  'registry_credentials.created_at',
+  'registry_credentials.expires_at',
+  'registry_credentials.revoked_at',
+  'registry_credentials.revoked_reason',
+  'api_keys.display as key_display',
+] as const;
+
+type CredentialListRow = {
+  id: string;
+  org_id: string;
+  api_key_id: string;
+  display: string;
+  created_at: Date | string;
+  expires_at: Date | string;
+  revoked_at: Date | string | null;
+  revoked_reason: string | null;
+  key_display: string;
+};
+
+function toCredential(r: CredentialListRow, now: number): RegistryCredential {
+  const expiresAt = new Date(r.expires_at);
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    keyId: r.api_key_id,
+    keyDisplay: r.key_display,
+    display: r.display,
+    state: r.revoked_at !== null ? 'revoked' : expiresAt.getTime() <= now ? 'expired' : 'active',
+    createdAt: new Date(r.created_at).toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+    revokedReason: r.revoked_reason,
+  };
+}
+
+/** An org's registry credentials, newest first. */
+export async function listRegistryCredentials(
+  deps: { db: Kysely<Database>; clock: Clock },
+  input: { orgId: string; limit?: number | undefined },
+): Promise<RegistryCredential[]> {
+  const rows = await deps.db
+    .selectFrom('registry_credentials')
+    .innerJoin('api_keys', 'api_keys.id', 'registry_credentials.api_key_id')
+    .select(credentialColumns)
+    .where('registry_credentials.org_id', '=', input.orgId)
+    .orderBy('registry_credentials.created_at', 'desc')
+    .orderBy('registry_credentials.id', 'desc')
+    .limit(Math.min(input.limit ?? 500, 10_000))
+    .execute();
+  const now = deps.clock.now();
+  return rows.map((r) => toCredential(r, now));
+}
+
+/**
+ * Revokes one registry credential of an org (`registry.credential_revoked`). One of
+ * another org is not found; one already revoked is a CONFLICT.
+ */
+export async function revokeRegistryCredential(
+  deps: { db: Kysely<Database>; clock: Clock },
+  input: {
+    id: string;
+    orgId: string;
+    reason?: string | undefined;
+    actor: string;
+    ctx?: CallerContext | undefined;
+  },
+): Promise<Result<RegistryCredential>> {
+  const now = deps.clock.now();
+  const reason = (input.reason ?? 'revoked').slice(0, 500);
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('registry_credentials')
+      .set({ revoked_at: new Date(now), revoked_reason: reason })
+      .where('id', '=', input.id)
+      .where('org_id', '=', input.orgId)
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'display', 'api_key_id'])
+      .executeTakeFirst();
+    if (!updated) return false;
+    await auditInTransaction(trx, deps.clock, {
+      orgId: input.orgId,
+      action: 'registry.credential_revoked',
+      actor: input.actor,
+      ...auditContext(input.ctx),
+      target: updated.id,
+      outcome: 'ok',
+      data: { display: updated.display, keyId: updated.api_key_id, reason },
+    });
+    return true;
+  });
+  const row = await deps.db
+    .selectFrom('registry_credentials')
+    .innerJoin('api_keys', 'api_keys.id', 'registry_credentials.api_key_id')
+    .select(credentialColumns)
+    .where('registry_credentials.id', '=', input.id)
+    .where('registry_credentials.org_id', '=', input.orgId)
+    .executeTakeFirst();
+  if (!row) return fail('NOT_FOUND', `registry credential "${input.id.slice(0, 64)}" not found`);
+  if (!revoked) return fail('CONFLICT', `registry credential ${row.id} is already revoked`);
+  return ok(toCredential(row, now));
 }

@@ -3,7 +3,8 @@ import { hashKey } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { ApiKeyRow, Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { auditInTransaction } from './audit.js';
+import { auditContext, auditInTransaction } from './audit.js';
+import type { RequestContext } from './caller.js';
 import type { Clock } from './clock.js';
 import type { EventBus } from './event-bus.js';
 import { findOrg } from './orgs.js';
@@ -65,6 +66,8 @@ export interface CreateKeyInput {
   name?: string | undefined;
   expiresInSeconds?: number | undefined;
   actor: string;
+  /** The request that asked (management API): recorded on the audit row. */
+  ctx?: RequestContext | undefined;
 }
 
 /** Creates a key. The secret is in the result once and never again. */
@@ -115,6 +118,7 @@ export async function createApiKey(
       orgId: row.org_id,
       action: 'key.created',
       actor: input.actor,
+      ...auditContext(input.ctx),
       target: row.id,
       outcome: 'ok',
       data: { kind, name, display: row.display, expiresAt: isoOrNull(row.expires_at) },
@@ -149,7 +153,12 @@ export async function getApiKey(deps: KeyDeps, id: string): Promise<Result<ApiKe
 
 export async function revokeApiKey(
   deps: KeyDeps,
-  input: { id: string; reason?: string | undefined; actor: string },
+  input: {
+    id: string;
+    reason?: string | undefined;
+    actor: string;
+    ctx?: RequestContext | undefined;
+  },
 ): Promise<Result<ApiKey>> {
   const { db, clock } = deps;
   const reason = (input.reason ?? 'revoked').slice(0, 500);
@@ -167,6 +176,7 @@ export async function revokeApiKey(
       orgId: updated.org_id,
       action: 'key.revoked',
       actor: input.actor,
+      ...auditContext(input.ctx),
       target: updated.id,
       outcome: 'ok',
       data: { reason, display: updated.display },
@@ -188,7 +198,12 @@ export async function revokeApiKey(
  */
 export async function rotateApiKey(
   deps: KeyDeps,
-  input: { id: string; graceSeconds?: number | undefined; actor: string },
+  input: {
+    id: string;
+    graceSeconds?: number | undefined;
+    actor: string;
+    ctx?: RequestContext | undefined;
+  },
 ): Promise<Result<{ key: ApiKey; secret: string; old: ApiKey }>> {
   const { db, clock } = deps;
   const grace = input.graceSeconds ?? 0;
@@ -251,6 +266,7 @@ export async function rotateApiKey(
       orgId: old.org_id,
       action: 'key.rotated',
       actor: input.actor,
+      ...auditContext(input.ctx),
       target: old.id,
       outcome: 'ok',
       data: { newKeyId: fresh.id, graceSeconds: grace, display: fresh.display },
@@ -259,4 +275,43 @@ export async function rotateApiKey(
   });
   if (result.ok) await deps.bus.publish({ type: 'key-changed', keyId: input.id });
   return result;
+}
+
+/** Renames a key (`key.renamed`, with the old and new names). */
+export async function renameApiKey(
+  deps: KeyDeps,
+  input: { id: string; name: string; actor: string; ctx?: RequestContext | undefined },
+): Promise<Result<ApiKey>> {
+  const name = input.name.trim();
+  if (!name || name.length > 200)
+    return fail('INVALID_REQUEST', 'name: must be 1 to 200 characters');
+  const now = deps.clock.now();
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const old = await trx
+      .selectFrom('api_keys')
+      .select(['id', 'name'])
+      .where('id', '=', input.id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!old) return undefined;
+    const updated = await trx
+      .updateTable('api_keys')
+      .set({ name, updated_at: new Date(now) })
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await auditInTransaction(trx, deps.clock, {
+      orgId: updated.org_id,
+      action: 'key.renamed',
+      actor: input.actor,
+      ...auditContext(input.ctx),
+      target: updated.id,
+      outcome: 'ok',
+      data: { from: old.name, to: name, display: updated.display },
+    });
+    return updated;
+  });
+  return row
+    ? ok(toApiKey(row, now))
+    : fail('NOT_FOUND', `key "${input.id.slice(0, 64)}" not found`);
 }

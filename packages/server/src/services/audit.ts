@@ -2,6 +2,7 @@ import { newId, toStorableJson, toStorableText } from '@latchkey/core';
 import type { Kysely, Transaction } from 'kysely';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
+import type { RequestContext } from './caller.js';
 import type { Clock } from './clock.js';
 
 export interface AuditEvent {
@@ -39,6 +40,15 @@ function toRow(e: AuditEvent, at: number) {
     data: JSON.stringify(toStorableJson(e.data ?? {})),
   };
 }
+
+/** The request fields an audit row records, from a request context when there is one. */
+export const auditContext = (
+  ctx: Pick<RequestContext, 'ip' | 'userAgent' | 'requestId'> | undefined,
+) => ({
+  ip: ctx?.ip ?? null,
+  userAgent: ctx?.userAgent ?? null,
+  requestId: ctx?.requestId ?? null,
+});
 
 /** Writes an audit row inside the caller's transaction (management changes). */
 export async function auditInTransaction(

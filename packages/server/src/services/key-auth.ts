@@ -111,8 +111,17 @@ export function createKeyAuthenticator(options: KeyAuthOptions): KeyAuthenticato
         const seen = epoch;
         const row = await db
           .selectFrom('api_keys')
-          .select(['id', 'org_id', 'kind', 'display', 'expires_at', 'revoked_at'])
-          .where('hash', '=', hash)
+          .innerJoin('orgs', 'orgs.id', 'api_keys.org_id')
+          .select([
+            'api_keys.id',
+            'api_keys.org_id',
+            'api_keys.kind',
+            'api_keys.display',
+            'api_keys.expires_at',
+            'api_keys.revoked_at',
+            'orgs.deleted_at',
+          ])
+          .where('api_keys.hash', '=', hash)
           .executeTakeFirst();
         if (!row) return fail('INVALID_API_KEY', `the API key ${displayKey(secret)} is not known`);
         const read: Cached = {
@@ -121,7 +130,9 @@ export function createKeyAuthenticator(options: KeyAuthOptions): KeyAuthenticato
           kind: row.kind,
           display: row.display,
           expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
-          revoked: row.revoked_at !== null,
+          // A deleted org's keys are revoked with it; one made while it was being
+          // deleted (a race with the deletion's transaction) is refused all the same.
+          revoked: row.revoked_at !== null || row.deleted_at !== null,
         };
         if (epoch === seen) {
           byHash.set(hash, read);

@@ -77,6 +77,7 @@ export async function createOrg(
     slug,
     partner: input.partner ?? false,
     created_at: new Date(clock.now()),
+    deleted_at: null,
   };
   try {
     await db.transaction().execute(async (trx) => {
@@ -123,6 +124,7 @@ export async function findOrg(db: Kysely<Database>, ref: string): Promise<Result
     .selectFrom('orgs')
     .selectAll()
     .where(byId ? 'id' : 'slug', '=', ref)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row ? ok(toOrg(row)) : fail('NOT_FOUND', `org "${ref.slice(0, 64)}" not found`);
 }

@@ -36,3 +36,27 @@ export const Org = z
   .meta({ id: 'Org' });
 
 export const Ok = z.object({ ok: z.literal(true) }).meta({ id: 'Ok' });
+
+export const Member = z
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: RoleName,
+    joinedAt: z.string(),
+  })
+  .meta({ id: 'Member' });
+
+export const Invitation = z
+  .object({
+    id: z.string(),
+    orgId: z.string(),
+    email: z.string().nullable().describe('only this address may accept it; null: anyone'),
+    role: RoleName,
+    createdBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    state: z.enum(['pending', 'accepted', 'expired', 'revoked']),
+    acceptedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Invitation' });

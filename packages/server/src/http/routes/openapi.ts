@@ -43,6 +43,21 @@ function schemaOf(s: z.ZodType, components: Record<string, unknown>): Record<str
   return rebase(rest);
 }
 
+/** A query schema's fields as OpenAPI `in: query` parameters. */
+function queryParameters(query: z.ZodObject, components: Record<string, unknown>) {
+  const schema = schemaOf(query, components) as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, { description, ...field }]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    ...(description ? { description } : {}),
+    schema: field,
+  }));
+}
+
 /** Builds the OpenAPI 3.1 document from the routes' own specs. */
 export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -63,6 +78,7 @@ export function buildOpenApi(specs: RouteSpec[], serverUrl: string) {
       operationId: s.operationId,
       summary: s.summary,
       ...(s.description ? { description: s.description } : {}),
+      ...(s.query ? { parameters: queryParameters(s.query, schemas) } : {}),
       ...(s.auth === 'apiKey' ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
       ...(s.auth === 'session' ? { security: [{ accountSession: [] }] } : {}),
       ...(s.body
