@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, http, withQuery } from '../src/api/client.js';
 import { safeRedirect } from '../src/lib/redirect.js';
 import { atLeast, roleIn } from '../src/lib/roles.js';
+import { SLUG_PATTERN } from '../src/lib/slug.js';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -101,5 +102,15 @@ describe('roles', () => {
     expect(roleIn({ ...org, role: 'developer' }, { ...user, instanceAdmin: false })).toBe(
       'developer',
     );
+  });
+});
+
+describe('the slug pattern for inputs', () => {
+  it('compiles as browsers compile a pattern attribute (v flag), with the server rule', () => {
+    const re = new RegExp(`^(?:${SLUG_PATTERN})$`, 'v');
+    for (const ok of ['a', 'acme', 'acme-robotics', 'a1', 'x'.repeat(48)])
+      expect(re.test(ok), ok).toBe(true);
+    for (const bad of ['', '-a', 'a-', 'Acme', 'a_b', 'x'.repeat(49)])
+      expect(re.test(bad), bad).toBe(false);
   });
 });

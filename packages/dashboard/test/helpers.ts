@@ -48,6 +48,8 @@ export async function startDashboardServer(
     HOST: '127.0.0.1',
     LATCHKEY_DATA_DIR: dir,
     LATCHKEY_LOG: 'silent',
+    // Without bootstrap, sign-up defaults to closed (production); these tests sign up.
+    LATCHKEY_SIGNUP: 'open',
     ...env,
   });
   const server = await startServer(config, { bootstrap: false, dashboardDir: DIST });

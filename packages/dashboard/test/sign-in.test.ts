@@ -88,7 +88,7 @@ describe.skipIf(!chromiumGate())('signing in to the dashboard', () => {
     await page.goto(`${lk.url}/reset-password`);
     await page.getByRole('link', { name: 'Ask for a new link' }).waitFor();
     await page.goto(`${lk.url}/reset-password?token=not-a-real-token`);
-    await page.getByLabel('New password').fill('another long password');
+    await page.getByLabel('New password', { exact: true }).fill('another long password');
     await page.getByLabel('Repeat the new password').fill('another long password');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('alert').waitFor();

@@ -115,7 +115,10 @@ export function registerServe(program: Command) {
           lines.push('No models in this process: start `latchkey runtime --server URL` processes.');
         if (config.registry)
           lines.push(`Registry ${config.registry}: token endpoint ${server.url}/v1/registry/token`);
-        if (dashboard) lines.push(`Dashboard: ${server.url}/`);
+        if (dashboard)
+          lines.push(
+            `Dashboard: ${server.url}/${server.bootstrap?.user ? ' (the sign-in link above opens it signed in)' : ''}`,
+          );
         else if (opts.dashboard !== false)
           lines.push('No dashboard: it is not built (npm run build builds it).');
         lines.push(`API docs: ${server.url}/docs`, '');

@@ -51,7 +51,7 @@ export const invitationsQuery = (org: string) =>
 export const sessionsQuery = (org: string) =>
   queryOptions({
     queryKey: [...keys.org(org), 'sessions'],
-    queryFn: () => api.sessions(org, 'active'),
+    queryFn: () => api.sessions(org, 'open'),
     refetchInterval: 3_000,
   });
 

@@ -63,6 +63,7 @@ export interface RevokedKey extends ApiKey {
 
 export interface AuditEvent {
   id: string;
+  seq?: number;
   at: string;
   orgId: string | null;
   action: string;
@@ -85,7 +86,9 @@ export interface LiveSession {
   model: string;
   state: string;
   createdAt: string;
+  activeAt?: string | null;
   closedAt: string | null;
+  expiresAt?: string | null;
   closeReason: string | null;
   keyId: string | null;
   tokenId: string | null;
@@ -139,16 +142,20 @@ export interface InvitationOffer {
   role: Role;
   email: string | null;
   expiresAt: string;
+  state?: Invitation['state'];
 }
 
 export interface RegistryCredential {
   id: string;
-  username?: string;
-  keyId?: string | null;
-  state?: string;
+  orgId: string;
+  keyId: string | null;
+  keyDisplay: string | null;
+  display: string;
+  state: 'active' | 'expired' | 'revoked';
   createdAt: string;
   expiresAt: string;
-  revokedAt?: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
 }
 
 export interface RegistryCredentials {

@@ -26,7 +26,7 @@ export function AuditFilterForm({
         });
       }}
     >
-      <Field label="Action" name="action" defaultValue={value.action} placeholder="key.revoke" />
+      <Field label="Action" name="action" defaultValue={value.action} placeholder="key.revoked" />
       <Field label="Actor" name="actor" defaultValue={value.actor} placeholder="user:usr_…" />
       <Field label="Key id" name="key" defaultValue={value.key} placeholder="key_…" />
       <Field label="Since" name="since" type="date" defaultValue={value.since} />

@@ -4,6 +4,7 @@ import { api } from '../api/api.js';
 import { keys } from '../api/queries.js';
 import { ErrorView } from '../components/error-view.js';
 import { Field } from '../components/field.js';
+import { SLUG_PATTERN } from '../lib/slug.js';
 import { useTitle } from '../lib/use-title.js';
 
 export function NewOrgPage() {
@@ -36,7 +37,7 @@ export function NewOrgPage() {
         <Field
           label="Slug"
           name="slug"
-          pattern="[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?"
+          pattern={SLUG_PATTERN}
           maxLength={48}
           hint="Optional: lowercase letters, digits and dashes, used in URLs. Made from the name when left empty."
         />

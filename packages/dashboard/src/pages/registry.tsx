@@ -26,7 +26,7 @@ export function RegistryPage() {
   });
   const canRevoke = atLeast(role, 'developer');
   const registry = creds.data?.registry;
-  const rows = (creds.data?.data ?? []).filter((c) => !c.revokedAt && c.state !== 'revoked');
+  const rows = creds.data?.data ?? [];
   return (
     <>
       <h1>Registry</h1>
@@ -50,21 +50,25 @@ export function RegistryPage() {
       ) : creds.isError ? (
         <ErrorView error={creds.error} title="Could not load registry credentials" />
       ) : rows.length === 0 ? (
-        <Empty title="No live registry credentials." />
+        <Empty title="No registry credentials issued yet." />
       ) : (
         <ul className="plain-list">
           {rows.map((c) => (
             <li key={c.id}>
               <span>
-                <code>{c.username ?? c.id}</code> · key {c.keyId ?? '—'} · issued{' '}
-                {when(c.createdAt)}, ends {when(c.expiresAt)}
+                <code className="nowrap">{c.display}</code>{' '}
+                <span className={`badge ${c.state}`}>{c.state}</span> · key{' '}
+                <code className="nowrap">{c.keyDisplay ?? '—'}</code> · issued {when(c.createdAt)}
+                {c.state === 'revoked'
+                  ? `, revoked ${when(c.revokedAt)}`
+                  : `, ends ${when(c.expiresAt)}`}
               </span>
-              {canRevoke ? (
+              {canRevoke && c.state === 'active' ? (
                 <button
                   type="button"
                   className="danger"
                   onClick={() => setRevoking(c)}
-                  aria-label={`Revoke credential ${c.username ?? c.id}`}
+                  aria-label={`Revoke credential ${c.display}`}
                 >
                   Revoke
                 </button>
@@ -85,8 +89,8 @@ export function RegistryPage() {
         onConfirm={() => revoking && revoke.mutate(revoking)}
       >
         <p>
-          Docker logins with <code>{revoking?.username ?? revoking?.id}</code> stop working at once;
-          pushes in progress fail. The partner key that fetched it keeps working.
+          Docker logins with <code>{revoking?.display}</code> stop working at once; pushes in
+          progress fail. The partner key that fetched it keeps working.
         </p>
         <ErrorView error={revoke.error} title="Could not revoke" />
       </ConfirmDialog>

@@ -28,14 +28,15 @@ export function SessionsPage() {
     <>
       <h1>Sessions</h1>
       <p className="muted">
-        Live realtime sessions with models; this list refreshes every few seconds.
+        Open realtime sessions with models (starting, waiting for media, or live); this list
+        refreshes every few seconds.
       </p>
       {sessions.isPending ? (
         <Loading what="Loading sessions" />
       ) : sessions.isError ? (
         <ErrorView error={sessions.error} title="Could not load sessions" />
       ) : rows.length === 0 ? (
-        <Empty title="No live sessions right now.">
+        <Empty title="No open sessions right now.">
           <p className="muted">They appear here as soon as a browser opens one.</p>
         </Empty>
       ) : (
@@ -60,7 +61,7 @@ export function SessionsPage() {
                 </th>
                 <td data-label="Model">{s.model}</td>
                 <td data-label="State">
-                  <span className="badge active">{s.state}</span>
+                  <span className={`badge ${s.state === 'active' ? 'active' : ''}`}>{s.state}</span>
                 </td>
                 <td data-label="Key">{s.keyId ?? '—'}</td>
                 <td data-label="Origin">{s.origin ?? '—'}</td>

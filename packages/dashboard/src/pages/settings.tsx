@@ -8,6 +8,7 @@ import { ErrorView } from '../components/error-view.js';
 import { Field } from '../components/field.js';
 import { useOrg } from '../layout/org-context.js';
 import { atLeast } from '../lib/roles.js';
+import { SLUG_PATTERN } from '../lib/slug.js';
 
 export function SettingsPage() {
   const { org, ref, role, user } = useOrg();
@@ -58,7 +59,7 @@ export function SettingsPage() {
             defaultValue={org.slug}
             required
             maxLength={48}
-            pattern="[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?"
+            pattern={SLUG_PATTERN}
             hint="Used in URLs and API paths; changing it breaks links that use the old one."
           />
           {user.instanceAdmin ? (
