@@ -20,12 +20,5 @@ export function ago(iso: string | null | undefined, none = 'never'): string {
   return relative.format(Math.round(seconds / 86_400), 'day');
 }
 
-/** `user:usr_abc` → "you" when it is you; otherwise as stored. */
-export function actorName(actor: string | null | undefined, me?: { id: string; email: string }) {
-  if (!actor) return '—';
-  if (me && actor === `user:${me.id}`) return `you (${me.email})`;
-  return actor;
-}
-
 /** YYYY-MM-DD of a date, in UTC (the API's days are UTC). */
 export const utcDay = (d: Date) => d.toISOString().slice(0, 10);

@@ -5,13 +5,15 @@ import { keys } from '../api/queries.js';
 import { ErrorView } from '../components/error-view.js';
 import { Empty, Loading } from '../components/status.js';
 import { useOrg } from '../layout/org-context.js';
-import { actorName, when } from '../lib/format.js';
+import { when } from '../lib/format.js';
+import { useActorName } from '../lib/use-actor-name.js';
 import { AuditFilterForm } from './audit-filters.js';
 
 const PAGE = 50;
 
 export function AuditPage() {
-  const { ref, user } = useOrg();
+  const { ref } = useOrg();
+  const actorName = useActorName();
   const [filters, setFilters] = useState<AuditFilters>({});
   const events = useInfiniteQuery({
     queryKey: [...keys.org(ref), 'audit', filters],
@@ -64,10 +66,10 @@ export function AuditPage() {
               <tr key={e.id}>
                 <td data-label="When">{when(e.at)}</td>
                 <td data-label="Action">
-                  <code>{e.action}</code>
+                  <code className="nowrap">{e.action}</code>
                 </td>
-                <td data-label="Actor">{actorName(e.actor, user)}</td>
-                <td data-label="Target">{e.target ?? '—'}</td>
+                <td data-label="Actor">{actorName(e.actor)}</td>
+                <td data-label="Target">{actorName(e.target)}</td>
                 <td data-label="Outcome">
                   <span className={`badge ${e.outcome === 'ok' ? 'active' : 'revoked'}`}>
                     {e.outcome}

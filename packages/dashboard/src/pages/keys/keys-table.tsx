@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../api/types.js';
-import { useOrg } from '../../layout/org-context.js';
-import { actorName, ago, when } from '../../lib/format.js';
+import { ago, when } from '../../lib/format.js';
+import { useActorName } from '../../lib/use-actor-name.js';
 
 /** The key list; on a narrow screen each row becomes a card (see .table-cards). */
 export function KeysTable({
@@ -14,7 +14,7 @@ export function KeysTable({
   onRotate: (key: ApiKey) => void;
   onRevoke: (key: ApiKey) => void;
 }) {
-  const { user } = useOrg();
+  const actorName = useActorName();
   return (
     <table className="table-cards">
       <caption className="visually-hidden">API keys</caption>
@@ -49,7 +49,7 @@ export function KeysTable({
             </td>
             <td data-label="Expires">{when(k.expiresAt, 'never')}</td>
             <td data-label="Created by">
-              {actorName(k.createdBy, user)}
+              {actorName(k.createdBy)}
               <span className="muted small"> · {when(k.createdAt)}</span>
             </td>
             {canWrite ? (
