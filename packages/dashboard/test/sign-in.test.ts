@@ -95,6 +95,17 @@ describe.skipIf(!chromiumGate())('signing in to the dashboard', () => {
     await check('reset-password-refused');
   });
 
+  it('a sign-in link that was no good says so on the sign-in page', async () => {
+    await context.clearCookies();
+    // Where the server sends a used or expired one-time link: its callback, with the code.
+    await page.goto(`${lk.url}/?error=INVALID_TOKEN`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expect(page.getByRole('status').textContent()).resolves.toMatch(
+      /That sign-in link cannot be used \(INVALID_TOKEN\)/,
+    );
+    await check('sign-in-link-refused');
+  });
+
   it('asking for a reset link never says whether the account exists', async () => {
     await page.goto(`${lk.url}/forgot-password`);
     await page.getByLabel('Email').fill('nobody@example.test');

@@ -8,8 +8,20 @@ import { ErrorView } from '../components/error-view.js';
 import { Field } from '../components/field.js';
 import { SecondFactor } from './second-factor.js';
 
+/** A one-time link that was no good comes back as `?error=…` on the page it was for. */
+function linkError(redirect: string | undefined): { code: string; back: string } | undefined {
+  if (!redirect) return undefined;
+  const url = new URL(redirect, window.location.origin);
+  const code = url.searchParams.get('error');
+  if (!code) return undefined;
+  url.searchParams.delete('error');
+  return { code, back: `${url.pathname}${url.search}` };
+}
+
 export function SignInPage() {
-  const { redirect } = useSearch({ from: '/sign-in' });
+  const search = useSearch({ from: '/sign-in' });
+  const failedLink = linkError(search.redirect);
+  const redirect = failedLink ? failedLink.back : search.redirect;
   const router = useRouter();
   const queryClient = useQueryClient();
   const [secondFactor, setSecondFactor] = useState(false);
@@ -37,6 +49,12 @@ export function SignInPage() {
     );
   return (
     <AuthCard title="Sign in">
+      {failedLink ? (
+        <div className="warning" role="status">
+          That sign-in link cannot be used (<code>{failedLink.code}</code>): links work once and
+          expire. Sign in with your password, or use “Forgot your password?” to get a new link.
+        </div>
+      ) : null}
       <form
         onSubmit={(e) => {
           e.preventDefault();
