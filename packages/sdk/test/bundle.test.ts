@@ -20,8 +20,10 @@ const REACT_ENTRY = resolve(SDK, 'dist/react.js');
  * the command channel), batch jobs and the realtime store add about 6.5 KB, nearly
  * all of it code that runs, and error messages that say what to do. 15 KB leaves
  * room for fixes, not for another feature: one that needs more should say so here.
+ * 16 KB since the accounts: the one code registry the SDK shares with the server and
+ * the dashboard gained the account and role codes with their fix lines (+0.6 KB).
  */
-const BUDGET_BYTES = 15 * 1024;
+const BUDGET_BYTES = 16 * 1024;
 
 const require = createRequire(import.meta.url);
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
