@@ -1,9 +1,10 @@
-// Shared set-up for the dashboard's tests: a real server (embedded database, no models)
+// Shared set-up for the dashboard's tests: a real server (embedded database; models if asked)
 // serving the built dashboard, and Debian's Chromium driven by playwright-core.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import { embeddedRuntime } from '@latchkey/runtime';
 import { loadConfig, type RunningServer, startServer } from '@latchkey/server';
 import type { Page } from 'playwright-core';
 import { CHROMIUM } from '../../../scripts/chromium.mjs';
@@ -36,9 +37,13 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** `latchkey serve` as the CLI starts it, with the built dashboard at `/`. */
+/**
+ * `latchkey serve` as the CLI starts it, with the built dashboard at `/`; with
+ * `models`, the demo models in this process too (as `latchkey serve` has them).
+ */
 export async function startDashboardServer(
   env: Record<string, string> = {},
+  { models = false }: { models?: boolean } = {},
 ): Promise<DashboardServer> {
   if (!existsSync(join(DIST, 'index.html')))
     throw new Error(`the dashboard is not built (${DIST}); run npm run build`);
@@ -52,7 +57,11 @@ export async function startDashboardServer(
     LATCHKEY_SIGNUP: 'open',
     ...env,
   });
-  const server = await startServer(config, { bootstrap: false, dashboardDir: DIST });
+  const server = await startServer(config, {
+    bootstrap: false,
+    dashboardDir: DIST,
+    ...(models ? { runtime: embeddedRuntime() } : {}),
+  });
   return {
     url: server.url,
     server,
