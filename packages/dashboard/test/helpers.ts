@@ -89,3 +89,52 @@ export function screenshotDir(): string {
   console.log(`[dashboard] screenshots of every visited page: ${dir}`);
   return dir;
 }
+
+/**
+ * Presses Tab through the page (or the open modal dialog) and returns the controls it
+ * never reached: every visible link, button, field and select must be reachable by
+ * keyboard (of a radio group, the one Tab stops on).
+ */
+export async function unreachableByKeyboard(page: Page): Promise<string[]> {
+  const total = await page.evaluate(() => {
+    const scope: ParentNode = document.querySelector('dialog[open]') ?? document;
+    const controls = [
+      ...scope.querySelectorAll<HTMLElement>(
+        'a[href], button, input:not([type="hidden"]), select, textarea, summary',
+      ),
+    ].filter(
+      (el) =>
+        !(el as HTMLButtonElement).disabled &&
+        el.getClientRects().length > 0 &&
+        // A closed <details> shows only its summary.
+        !el.closest('details:not([open]) > :not(summary)') &&
+        !(el instanceof HTMLInputElement && el.type === 'radio' && !el.checked),
+    );
+    controls.forEach((el, i) => {
+      el.dataset.kbd = String(i);
+    });
+    return controls.length;
+  });
+  const reached = new Set<string>();
+  // Date inputs take a Tab per part (month, day, year): allow for them, stop when done.
+  for (let i = 0; i < total * 3 + 10 && reached.size < total; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(
+      () => (document.activeElement as HTMLElement | null)?.dataset.kbd,
+    );
+    if (id !== undefined) reached.add(id);
+  }
+  return page.evaluate(
+    (seen) => {
+      const missed = [...document.querySelectorAll<HTMLElement>('[data-kbd]')]
+        .filter((el) => !seen.includes(el.dataset.kbd as string))
+        .map(
+          (el) =>
+            `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 40)}"`,
+        );
+      for (const el of document.querySelectorAll<HTMLElement>('[data-kbd]')) delete el.dataset.kbd;
+      return missed;
+    },
+    [...reached],
+  );
+}

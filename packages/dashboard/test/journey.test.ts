@@ -13,6 +13,7 @@ import {
   screenshotDir,
   seriousViolations,
   startDashboardServer,
+  unreachableByKeyboard,
 } from './helpers.js';
 
 const EMAIL = 'ada@example.test';
@@ -33,6 +34,7 @@ describe.skipIf(!chromiumGate())('the dashboard, in Chromium', () => {
     await on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
     axe[name] = await seriousViolations(on);
     expect(axe[name], `axe on ${name}`).toEqual([]);
+    expect(await unreachableByKeyboard(on), `keyboard on ${name}`).toEqual([]);
   };
 
   const mint = (key: string) =>

@@ -13,6 +13,7 @@ import {
   screenshotDir,
   seriousViolations,
   startDashboardServer,
+  unreachableByKeyboard,
 } from './helpers.js';
 
 describe.skipIf(!chromiumGate())('the Sessions page', () => {
@@ -67,6 +68,7 @@ describe.skipIf(!chromiumGate())('the Sessions page', () => {
     const shots = screenshotDir();
     await page.screenshot({ path: join(shots, 'sessions-open.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await unreachableByKeyboard(page)).toEqual([]);
 
     await page.getByRole('button', { name: `End session ${sessionId}` }).click();
     const dialog = page.getByRole('dialog', { name: 'End this session?' });

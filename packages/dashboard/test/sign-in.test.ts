@@ -12,6 +12,7 @@ import {
   screenshotDir,
   seriousViolations,
   startDashboardServer,
+  unreachableByKeyboard,
 } from './helpers.js';
 import { totpCode } from './totp.js';
 
@@ -29,6 +30,7 @@ describe.skipIf(!chromiumGate())('signing in to the dashboard', () => {
   const check = async (name: string) => {
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
     expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+    expect(await unreachableByKeyboard(page), `keyboard on ${name}`).toEqual([]);
   };
 
   beforeAll(async () => {
