@@ -42,7 +42,7 @@ export function RegistryPage() {
       </p>
       <CodeBlock
         label="Log in from your machine"
-        code={`latchkey auth login --server ${serverUrl()}\nlatchkey auth docker-login\ndocker push ${registry ?? '<registry>'}/${org.slug}/<model>:<tag>`}
+        code={`latchkey auth login --server ${serverUrl()}   # paste a partner key (rp_…)\nlatchkey auth docker-login\ndocker push ${registry ?? '<registry>'}/${org.slug}/<model>:<tag>`}
       />
       <h2>Issued credentials</h2>
       {creds.isPending ? (

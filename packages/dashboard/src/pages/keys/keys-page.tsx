@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { keysQuery } from '../../api/queries.js';
-import type { ApiKey, CreatedKey } from '../../api/types.js';
+import type { ApiKey, CreatedKey, KeyState } from '../../api/types.js';
 import { ErrorView } from '../../components/error-view.js';
 import { Loading } from '../../components/status.js';
 import { useOrg } from '../../layout/org-context.js';
@@ -19,6 +19,7 @@ export function KeysPage() {
   const [creating, setCreating] = useState(false);
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [shown, setShown] = useState<KeyState | 'all'>('all');
   // The one-time secret: shown until closed, never fetched again (the server keeps a hash).
   const [secret, setSecret] = useState<(CreatedKey & { oldEnds?: string | null }) | null>(null);
   const canWrite = atLeast(role, 'developer');
@@ -77,7 +78,29 @@ export function KeysPage() {
         server secret: it never goes in a browser.
         {canWrite ? null : ` As a ${role} in ${org.name} you can see the keys, not change them.`}
       </p>
-      <KeysTable keys={all} canWrite={canWrite} onRotate={setRotating} onRevoke={setRevoking} />
+      <div className="filters single">
+        <div className="field">
+          <label htmlFor="keys-state">Show</label>
+          <select
+            id="keys-state"
+            value={shown}
+            onChange={(e) => setShown(e.target.value as KeyState | 'all')}
+          >
+            <option value="all">{`All keys (${all.length})`}</option>
+            {(['active', 'revoked', 'expired'] as const).map((state) => (
+              <option key={state} value={state}>
+                {`${state[0]?.toUpperCase()}${state.slice(1)} (${all.filter((k) => k.state === state).length})`}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <KeysTable
+        keys={shown === 'all' ? all : all.filter((k) => k.state === shown)}
+        canWrite={canWrite}
+        onRotate={setRotating}
+        onRevoke={setRevoking}
+      />
       {dialogs}
     </>
   );

@@ -43,6 +43,7 @@ export function KeysTable({
             <td data-label="State">
               <span className={`badge ${k.state}`}>{k.state}</span>
               {k.revokedReason ? <span className="muted small"> ({k.revokedReason})</span> : null}
+              {k.rotatedTo ? <span className="muted small"> · rotated</span> : null}
             </td>
             <td data-label="Last used" title={when(k.lastUsedAt)}>
               {ago(k.lastUsedAt)}
