@@ -59,6 +59,7 @@ export function AuditPage() {
               <th scope="col">Target</th>
               <th scope="col">Outcome</th>
               <th scope="col">Address</th>
+              <th scope="col">Details</th>
             </tr>
           </thead>
           <tbody>
@@ -76,6 +77,23 @@ export function AuditPage() {
                   </span>
                 </td>
                 <td data-label="Address">{e.ip ?? '—'}</td>
+                <td data-label="Details">
+                  <details className="event-details">
+                    <summary>Show</summary>
+                    <dl>
+                      <dt>Request</dt>
+                      <dd>
+                        <code>{e.requestId ?? '—'}</code>
+                      </dd>
+                      <dt>Client</dt>
+                      <dd>{e.userAgent ?? '—'}</dd>
+                      <dt>Data</dt>
+                      <dd>
+                        <pre>{JSON.stringify(e.data, null, 2)}</pre>
+                      </dd>
+                    </dl>
+                  </details>
+                </td>
               </tr>
             ))}
           </tbody>
