@@ -78,7 +78,11 @@ describe.each(backends)('management audit and usage on $name', (backend) => {
 
     beforeAll(async () => {
       dir = tempDir('lk-mgmt-audit-');
-      const env = { LATCHKEY_MINT_RATE_PER_KEY: '0', LATCHKEY_AUTH_FAILURES_PER_IP: '0' };
+      const env = {
+        LATCHKEY_SIGNUP: 'open',
+        LATCHKEY_MINT_RATE_PER_KEY: '0',
+        LATCHKEY_AUTH_FAILURES_PER_IP: '0',
+      };
       if (backend.name === 'postgres') {
         requireService('PostgreSQL', PG_URL, pgUp);
         database = await createTestDatabase();

@@ -108,6 +108,7 @@ describe.each(backends)('management keys, sessions, registry on $name', (backend
     beforeAll(async () => {
       dir = tempDir('lk-mgmt-keys-');
       const env = {
+        LATCHKEY_SIGNUP: 'open',
         LATCHKEY_MINT_RATE_PER_KEY: '0',
         LATCHKEY_AUTH_FAILURES_PER_IP: '0',
         LATCHKEY_REGISTRY: '127.0.0.1:5999',

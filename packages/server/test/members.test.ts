@@ -50,7 +50,7 @@ describe.each(backends)('members and invitations on $name', (backend) => {
 
     beforeAll(async () => {
       dir = tempDir('lk-members-');
-      const env = { LATCHKEY_SIGNIN_PER_IP: '0' };
+      const env = { LATCHKEY_SIGNUP: 'open', LATCHKEY_SIGNIN_PER_IP: '0' };
       if (backend.name === 'postgres') {
         requireService('PostgreSQL', PG_URL, pgUp);
         database = await createTestDatabase();
