@@ -1,5 +1,11 @@
 // Browser-safe entry: no Node built-ins. Node-only pieces live in `@latchkey/core/node`.
 
+export {
+  MAX_PASSWORD,
+  MIN_PASSWORD,
+  SLUG_PATTERN,
+  SLUG_RULE,
+} from './account-rules.js';
 export { backoffMs } from './backoff.js';
 export { bearerToken } from './bearer.js';
 export type { JsonAnswer, JsonCallInit } from './call-json.js';

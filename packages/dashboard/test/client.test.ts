@@ -1,6 +1,6 @@
 // The one API client: what a refusal becomes (code, message, request id, and the fix
 // from core's registry), what an unreachable server becomes, and how it calls.
-import { ERROR_CODES } from '@latchkey/core';
+import { SLUG_PATTERN as CORE_SLUG_PATTERN, ERROR_CODES } from '@latchkey/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, http, withQuery } from '../src/api/client.js';
 import { safeRedirect } from '../src/lib/redirect.js';
@@ -108,6 +108,18 @@ describe('roles', () => {
 describe('the slug pattern for inputs', () => {
   it('compiles as browsers compile a pattern attribute (v flag), with the server rule', () => {
     const re = new RegExp(`^(?:${SLUG_PATTERN})$`, 'v');
+    const server = CORE_SLUG_PATTERN;
+    for (const v of [
+      'a',
+      'acme-robotics',
+      '-a',
+      'a-',
+      'Acme',
+      'a_b',
+      'x'.repeat(48),
+      'x'.repeat(49),
+    ])
+      expect(re.test(v), v).toBe(server.test(v));
     for (const ok of ['a', 'acme', 'acme-robotics', 'a1', 'x'.repeat(48)])
       expect(re.test(ok), ok).toBe(true);
     for (const bad of ['', '-a', 'a-', 'Acme', 'a_b', 'x'.repeat(49)])

@@ -1,6 +1,8 @@
+import { SLUG_PATTERN as SLUG } from '@latchkey/core';
+
 /**
- * The server's slug rule (lowercase letters, digits and dashes, 1 to 48 characters) as an
- * HTML `pattern`: browsers compile it with the `v` flag, where a literal dash in a class
+ * Core's slug rule (the one the server checks) as an HTML `pattern`: no anchors (the
+ * browser adds them), and compiled with the `v` flag, where a literal dash in a class
  * must be escaped.
  */
-export const SLUG_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{0,46}[a-z0-9])?';
+export const SLUG_PATTERN = SLUG.source.replace(/^\^|\$$/g, '').replaceAll('-]', '\\-]');

@@ -1,3 +1,4 @@
+import { MAX_PASSWORD, MIN_PASSWORD } from '@latchkey/core';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -46,10 +47,10 @@ export function ResetPasswordPage() {
             name="password"
             type="password"
             autoComplete="new-password"
-            minLength={10}
-            maxLength={128}
+            minLength={MIN_PASSWORD}
+            maxLength={MAX_PASSWORD}
             required
-            hint="10 to 128 characters."
+            hint={`${MIN_PASSWORD} to ${MAX_PASSWORD} characters.`}
           />
           <Field
             label="Repeat the new password"

@@ -1,3 +1,4 @@
+import { MAX_PASSWORD, MIN_PASSWORD } from '@latchkey/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useRouter, useSearch } from '@tanstack/react-router';
 import { api } from '../api/api.js';
@@ -53,10 +54,10 @@ export function SignUpPage() {
           name="password"
           type="password"
           autoComplete="new-password"
-          minLength={10}
-          maxLength={128}
+          minLength={MIN_PASSWORD}
+          maxLength={MAX_PASSWORD}
           required
-          hint="10 to 128 characters."
+          hint={`${MIN_PASSWORD} to ${MAX_PASSWORD} characters.`}
         />
         <ErrorView error={signUp.error} title="Could not create the account" />
         <button type="submit" className="primary" disabled={signUp.isPending}>

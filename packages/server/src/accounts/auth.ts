@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
-import { type IdPrefix, newId } from '@latchkey/core';
+import { type IdPrefix, MAX_PASSWORD, MIN_PASSWORD, newId } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
 import { betterAuth } from 'better-auth';
 import { magicLink, twoFactor } from 'better-auth/plugins';
@@ -11,8 +11,9 @@ import type { Mailer } from './mailer.js';
 /** The header through which the HTTP edge hands better-auth the client address it resolved. */
 export const CLIENT_IP_HEADER = 'x-latchkey-client-ip';
 
-export const MIN_PASSWORD = 10;
-export const MAX_PASSWORD = 128;
+// Core holds the rule, so the dashboard's inputs ask for what the server accepts.
+export { MAX_PASSWORD, MIN_PASSWORD };
+
 /** Account sessions last a week and are renewed once a day while used. */
 const SESSION_SECONDS = 7 * 24 * 3600;
 /** One-time sign-in links (bootstrap, `admin user create`) stay usable this long. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isId, newId, toStorableText } from '@latchkey/core';
+import { isId, newId, SLUG_PATTERN, toStorableText } from '@latchkey/core';
 import type { Kysely } from 'kysely';
 import type { Database, OrgRow } from '../db/schema.js';
 import { auditInTransaction } from './audit.js';
@@ -37,7 +37,8 @@ export function slugify(name: string): string {
   return slug || `org-${randomBytes(3).toString('hex')}`;
 }
 
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+// Core holds the rule, so the dashboard's inputs ask for what the server accepts.
+export { SLUG_PATTERN };
 
 export interface CreateOrgInput {
   name: string;
