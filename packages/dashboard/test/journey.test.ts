@@ -108,6 +108,11 @@ describe.skipIf(!chromiumGate())('the dashboard, in Chromium', () => {
     expect(await reveal.textContent()).toContain(
       `curl -X POST ${lk.url}/v1/tokens -H "Authorization: Bearer ${secret}"`,
     );
+    // The copy button puts the same secret on the clipboard (read here by the test).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lk.url });
+    await reveal.getByRole('button', { name: 'Copy key' }).click();
+    await reveal.getByText('✓ copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await check('key-created');
     await reveal.getByRole('button', { name: 'I have stored it' }).click();
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
