@@ -138,3 +138,9 @@ export async function unreachableByKeyboard(page: Page): Promise<string[]> {
     [...reached],
   );
 }
+
+/**
+ * A browser step's time limit: a few seconds alone, but CI runs every suite at once on
+ * two cores, where Chromium, the server and the test share them.
+ */
+export const BROWSER_TEST_MS = 90_000;

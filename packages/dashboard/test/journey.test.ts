@@ -7,6 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import {
+  BROWSER_TEST_MS,
   chromiumGate,
   type DashboardServer,
   requireChromium,
@@ -19,7 +20,7 @@ import {
 const EMAIL = 'ada@example.test';
 const PASSWORD = 'correct horse battery';
 
-describe.skipIf(!chromiumGate())('the dashboard, in Chromium', () => {
+describe.skipIf(!chromiumGate())('the dashboard, in Chromium', { timeout: BROWSER_TEST_MS }, () => {
   let lk: DashboardServer;
   let browser: Browser;
   let context: BrowserContext;

@@ -7,6 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, HEADLESS_ARGS } from '../../../scripts/chromium.mjs';
 import {
+  BROWSER_TEST_MS,
   chromiumGate,
   type DashboardServer,
   requireChromium,
@@ -16,7 +17,7 @@ import {
   unreachableByKeyboard,
 } from './helpers.js';
 
-describe.skipIf(!chromiumGate())('the Sessions page', () => {
+describe.skipIf(!chromiumGate())('the Sessions page', { timeout: BROWSER_TEST_MS }, () => {
   let lk: DashboardServer;
   let browser: Browser;
   let context: BrowserContext;
