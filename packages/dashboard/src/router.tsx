@@ -15,6 +15,7 @@ import { AppShell } from './layout/app-shell.js';
 import { OrgLayout } from './layout/org-layout.js';
 import { redirectSearch } from './lib/redirect.js';
 import { AcceptInvitationPage } from './pages/accept-invitation.js';
+import { AccountPage } from './pages/account.js';
 import { AuditPage } from './pages/audit.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { KeysPage } from './pages/keys/keys-page.js';
@@ -104,6 +105,11 @@ const home = createRoute({
   },
 });
 const newOrg = createRoute({ getParentRoute: () => app, path: '/orgs/new', component: NewOrgPage });
+const account = createRoute({
+  getParentRoute: () => app,
+  path: '/account',
+  component: AccountPage,
+});
 const org = createRoute({ getParentRoute: () => app, path: '/orgs/$org', component: OrgLayout });
 const orgHome = createRoute({
   getParentRoute: () => org,
@@ -145,6 +151,7 @@ const routeTree = root.addChildren([
   app.addChildren([
     home,
     newOrg,
+    account,
     org.addChildren([
       orgHome,
       keysPage,

@@ -1,6 +1,6 @@
-// Signing in through the dashboard, second factor included, in real Chromium: a wrong
-// password shows its code and what to do, an account with TOTP on is asked for a code
-// and signed in with it, and the password-reset pages answer as they should.
+// Signing in through the dashboard, second factor included, in real Chromium: TOTP turned
+// on from the account page, a wrong password shows its code and what to do, the account
+// is asked for a code and signed in with it, and the password-reset pages answer.
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,23 +44,10 @@ describe.skipIf(!chromiumGate())(
       browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_ARGS] });
       context = await browser.newContext();
       page = await context.newPage();
-      // An account with TOTP on, set up through the API (the dashboard's settings for it
-      // are a later slice).
-      const api = context.request;
-      const signUp = await api.post(`${lk.url}/v1/auth/sign-up/email`, {
+      const signUp = await context.request.post(`${lk.url}/v1/auth/sign-up/email`, {
         data: { email: EMAIL, password: PASSWORD },
       });
       expect(signUp.status()).toBe(200);
-      const enable = await api.post(`${lk.url}/v1/auth/two-factor/enable`, {
-        data: { password: PASSWORD },
-      });
-      expect(enable.status()).toBe(200);
-      totpUri = ((await enable.json()) as { totpURI: string }).totpURI;
-      const confirm = await api.post(`${lk.url}/v1/auth/two-factor/verify-totp`, {
-        data: { code: totpCode(totpUri) },
-      });
-      expect(confirm.status()).toBe(200);
-      await api.post(`${lk.url}/v1/auth/sign-out`, { data: {} });
     });
 
     afterAll(async () => {
@@ -68,8 +55,25 @@ describe.skipIf(!chromiumGate())(
       await lk?.close();
     });
 
+    it('turns TOTP on from the account page, then signs out', async () => {
+      await page.goto(`${lk.url}/account`);
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      const totp = page.getByRole('region', { name: 'Two-factor authentication' });
+      await totp.getByLabel('Password').fill(PASSWORD);
+      await totp.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+      totpUri =
+        (await totp.getByRole('figure', { name: 'Setup link' }).locator('pre').textContent()) ?? '';
+      expect(totpUri).toMatch(/^otpauth:\/\/totp\//);
+      await check('account-totp-setup');
+      await totp.getByLabel('Code from the app').fill(totpCode(totpUri));
+      await totp.getByRole('button', { name: 'Turn on' }).click();
+      await totp.getByRole('button', { name: 'Turn off two-factor authentication' }).waitFor();
+      await check('account');
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    });
+
     it('a wrong password shows the code and what to do', async () => {
-      await page.goto(`${lk.url}/sign-in`);
       await page.getByLabel('Email').fill(EMAIL);
       await page.getByLabel('Password').fill('not the password');
       await page.getByRole('button', { name: 'Sign in' }).click();

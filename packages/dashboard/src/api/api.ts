@@ -42,7 +42,19 @@ export const api = {
     http.post<{ user: User }>('/v1/auth/two-factor/verify-totp', body),
   verifyBackupCode: (body: { code: string }) =>
     http.post<{ user: User }>('/v1/auth/two-factor/verify-backup-code', body),
-  signOut: () => http.post<{ ok: true }>('/v1/auth/sign-out', {}),
+  signOut: (everywhere = false) =>
+    http.post<{ ok: true }>('/v1/auth/sign-out', everywhere ? { everywhere } : {}),
+  changePassword: (body: {
+    currentPassword: string;
+    newPassword: string;
+    revokeOtherSessions?: boolean;
+  }) => http.post<{ ok: true }>('/v1/auth/change-password', body),
+  enableTotp: (password: string) =>
+    http.post<{ totpURI: string; backupCodes: string[] }>('/v1/auth/two-factor/enable', {
+      password,
+    }),
+  disableTotp: (password: string) =>
+    http.post<{ ok: true }>('/v1/auth/two-factor/disable', { password }),
   requestPasswordReset: (email: string) =>
     http.post<{ ok: true }>('/v1/auth/request-password-reset', { email }),
   resetPassword: (token: string, newPassword: string) =>

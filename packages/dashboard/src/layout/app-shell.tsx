@@ -11,7 +11,7 @@ export function AppShell() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const signOut = useMutation({
-    mutationFn: api.signOut,
+    mutationFn: () => api.signOut(),
     onSettled: async () => {
       queryClient.clear();
       await navigate({ to: '/sign-in', search: { redirect: undefined } });
@@ -28,9 +28,9 @@ export function AppShell() {
         </Link>
         <OrgSwitcher orgs={me.orgs} current={org} />
         <div className="who">
-          <span className="muted small" title={me.user.email}>
+          <Link to="/account" className="muted small account-link" title="Your account">
             {me.user.email}
-          </span>
+          </Link>
           <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
             Sign out
           </button>
