@@ -209,6 +209,17 @@ describe.skipIf(!chromiumGate())('the dashboard, in Chromium', { timeout: BROWSE
     }
   });
 
+  it('changes the viewer to developer, after a confirmation', async () => {
+    await page.reload();
+    const role = page.getByLabel('Role of bob@example.test');
+    await role.selectOption('developer');
+    const dialog = page.getByRole('dialog', { name: 'Make bob@example.test developer?' });
+    await expect(dialog.textContent()).resolves.toMatch(/instead of viewer/);
+    await dialog.getByRole('button', { name: 'Change role' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect(role.inputValue()).resolves.toBe('developer');
+  });
+
   it('the other org pages load, with their empty states', async () => {
     for (const [link, heading, name] of [
       ['Sessions', 'Sessions', 'sessions'],

@@ -20,8 +20,11 @@ export function MembersPage() {
   const [removing, setRemoving] = useState<Member | null>(null);
   const isAdmin = atLeast(role, 'admin');
   const refresh = () => queryClient.invalidateQueries({ queryKey: membersQuery(ref).queryKey });
+  // A role change is confirmed first: it can take away what someone may do.
+  const [changing, setChanging] = useState<{ m: Member; to: Role } | null>(null);
   const setRole = useMutation({
     mutationFn: ({ m, to }: { m: Member; to: Role }) => api.setRole(ref, m.userId, to),
+    onSuccess: () => setChanging(null),
     onSettled: refresh,
   });
   const remove = useMutation({
@@ -70,7 +73,7 @@ export function MembersPage() {
                       aria-label={`Role of ${m.email}`}
                       value={m.role}
                       disabled={setRole.isPending}
-                      onChange={(e) => setRole.mutate({ m, to: e.target.value as Role })}
+                      onChange={(e) => setChanging({ m, to: e.target.value as Role })}
                     >
                       {assignable(m).map((r) => (
                         <option key={r} value={r}>
@@ -102,7 +105,24 @@ export function MembersPage() {
           </tbody>
         </table>
       )}
-      <ErrorView error={setRole.error} title="Could not change the role" />
+      <ConfirmDialog
+        open={changing !== null}
+        title={`Make ${changing?.m.email} ${changing?.to}?`}
+        confirmLabel="Change role"
+        pending={setRole.isPending}
+        onClose={() => {
+          setRole.reset();
+          setChanging(null);
+        }}
+        onConfirm={() => changing && setRole.mutate(changing)}
+      >
+        <p>
+          {changing?.m.userId === user.id ? 'You' : changing?.m.email} will be{' '}
+          <strong>{changing?.to}</strong> in {org.name} instead of {changing?.m.role}, at once.
+          {changing?.to === 'viewer' ? ' Viewers can read but not change anything.' : ''}
+        </p>
+        <ErrorView error={setRole.error} title="Could not change the role" />
+      </ConfirmDialog>
       {isAdmin ? <Invitations /> : null}
       <ConfirmDialog
         open={removing !== null}
