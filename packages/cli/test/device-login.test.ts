@@ -158,6 +158,25 @@ describe('latchkey auth login in the browser', () => {
     expect(existsSync(home.credentialsFile)).toBe(false);
   }, 60_000);
 
+  it('exits 6 with DEVICE_CODE_EXPIRED when the code runs out before anyone approves', async () => {
+    const home = newHome();
+    const run = login([], home);
+    const userCode = await run.code;
+    // Ten minutes pass (the server's row says so; the CLI is not made to wait them).
+    await server.platform.db
+      .updateTable('device_codes')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_code', '=', userCode.replace('-', ''))
+      .execute();
+    const r = await run.done;
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('error DEVICE_CODE_EXPIRED: this sign-in code has expired');
+    expect(r.stderr).toContain(
+      '  fix: The sign-in code expired or was used; run latchkey auth login again.',
+    );
+    expect(existsSync(home.credentialsFile)).toBe(false);
+  }, 60_000);
+
   describe.skipIf(!hasBinary('script'))('on a terminal', () => {
     /** A directory with a fake `xdg-open`/`open` that records the URL it was asked to open. */
     function fakeOpener(dir: string): string {
