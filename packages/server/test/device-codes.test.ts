@@ -346,6 +346,27 @@ describe.each(backends)('device sign-in on $name', (backend) => {
       expect(await outcome(await poll('not-a-device-code'))).toEqual([410, 'DEVICE_CODE_EXPIRED']);
     });
 
+    it('holds off a person guessing codes: 20 unknown ones, then 429 even for a real one', async () => {
+      const guesser = await signUp(call, 'guesser');
+      const real = await start();
+      for (let i = 0; i < 20; i++)
+        expect(
+          await outcome(await call('GET', '/v1/device/BCDF-BCDF', { cookie: guesser.cookie })),
+        ).toEqual([404, 'NOT_FOUND']);
+      const held = await call('GET', `/v1/device/${real.userCode}`, { cookie: guesser.cookie });
+      expect(held.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await outcome(held)).toEqual([429, 'RATE_LIMITED']);
+      expect(await outcome(await deny(real.userCode, guesser))).toEqual([429, 'RATE_LIMITED']);
+      // Others are not held off, and the code itself is untouched.
+      expect(
+        (await call('GET', `/v1/device/${real.userCode}`, { cookie: owner.cookie })).status,
+      ).toBe(200);
+      clock.advance(60_000);
+      expect(
+        (await call('GET', `/v1/device/${real.userCode}`, { cookie: guesser.cookie })).status,
+      ).toBe(200);
+    });
+
     it('limits code requests per client address (429 RATE_LIMITED with Retry-After)', async () => {
       let last: Response | undefined;
       for (let i = 0; i < 25; i++) {

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { approveDeviceCode } from '../../accounts/device-codes.js';
 import { requestContext, requireOrgRef } from '../account-session.js';
-import { HttpError } from '../http-error.js';
 import { readJson } from '../read-json.js';
 import type { Route, RouteSpec } from '../route.js';
-import { DeviceRequestSchema, userCodeParam } from './device-schemas.js';
+import {
+  checkCodeMisses,
+  DeviceRequestSchema,
+  refuseDevice,
+  userCodeParam,
+} from './device-schemas.js';
 import { ApiKeySchema } from './management-schemas.js';
 
 export const ApproveDeviceBody = z
@@ -39,6 +43,7 @@ export const spec: RouteSpec = {
     },
     404: { description: 'NOT_FOUND (the code, or an org you are not in)' },
     409: { description: 'CONFLICT (already approved or denied)' },
+    429: { description: 'RATE_LIMITED (too many unknown codes; Retry-After)' },
   },
 };
 
@@ -48,12 +53,13 @@ export const route: Route = {
   async handle(c, p) {
     const body = await readJson(c, ApproveDeviceBody);
     const access = await requireOrgRef(c, p, body.org, 'developer');
+    await checkCodeMisses(p, access.user.id);
     const approved = await approveDeviceCode(
       p,
       { userId: access.user.id, ctx: requestContext(c) },
       { userCode: userCodeParam(c), orgId: access.org.id },
     );
-    if (!approved.ok) throw HttpError.from(approved);
+    if (!approved.ok) throw await refuseDevice(p, access.user.id, approved);
     return c.json(approved.value, 200, { 'Cache-Control': 'no-store' });
   },
 };

@@ -1,8 +1,12 @@
 import { denyDeviceCode } from '../../accounts/device-codes.js';
 import { requestContext, requireUser } from '../account-session.js';
-import { HttpError } from '../http-error.js';
 import type { Route, RouteSpec } from '../route.js';
-import { DeviceRequestSchema, userCodeParam } from './device-schemas.js';
+import {
+  checkCodeMisses,
+  DeviceRequestSchema,
+  refuseDevice,
+  userCodeParam,
+} from './device-schemas.js';
 
 export const spec: RouteSpec = {
   method: 'post',
@@ -17,6 +21,7 @@ export const spec: RouteSpec = {
     403: { description: 'CSRF_REJECTED' },
     404: { description: 'NOT_FOUND (unknown or expired)' },
     409: { description: 'CONFLICT (already approved or denied)' },
+    429: { description: 'RATE_LIMITED (too many unknown codes; Retry-After)' },
   },
 };
 
@@ -25,12 +30,13 @@ export const route: Route = {
   access: 'signed-in',
   async handle(c, p) {
     const user = await requireUser(c, p);
+    await checkCodeMisses(p, user.id);
     const denied = await denyDeviceCode(
       p,
       { userId: user.id, ctx: requestContext(c) },
       { userCode: userCodeParam(c) },
     );
-    if (!denied.ok) throw HttpError.from(denied);
+    if (!denied.ok) throw await refuseDevice(p, user.id, denied);
     return c.json(denied.value, 200, { 'Cache-Control': 'no-store' });
   },
 };

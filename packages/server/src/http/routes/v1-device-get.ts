@@ -1,8 +1,12 @@
 import { findDeviceRequest } from '../../accounts/device-codes.js';
 import { requireUser } from '../account-session.js';
-import { HttpError } from '../http-error.js';
 import type { Route, RouteSpec } from '../route.js';
-import { DeviceRequestSchema, userCodeParam } from './device-schemas.js';
+import {
+  checkCodeMisses,
+  DeviceRequestSchema,
+  refuseDevice,
+  userCodeParam,
+} from './device-schemas.js';
 
 export const spec: RouteSpec = {
   method: 'get',
@@ -16,6 +20,7 @@ export const spec: RouteSpec = {
     200: { description: 'The request', schema: DeviceRequestSchema },
     401: { description: 'NOT_SIGNED_IN' },
     404: { description: 'NOT_FOUND (unknown or expired)' },
+    429: { description: 'RATE_LIMITED (too many unknown codes; Retry-After)' },
   },
 };
 
@@ -23,9 +28,10 @@ export const route: Route = {
   spec,
   access: 'signed-in',
   async handle(c, p) {
-    await requireUser(c, p);
+    const user = await requireUser(c, p);
+    await checkCodeMisses(p, user.id);
     const found = await findDeviceRequest(p, userCodeParam(c));
-    if (!found.ok) throw HttpError.from(found);
+    if (!found.ok) throw await refuseDevice(p, user.id, found);
     return c.json(found.value, 200, { 'Cache-Control': 'no-store' });
   },
 };
