@@ -9,6 +9,7 @@
  * | 3 | not logged in (no credentials file) |
  * | 4 | the API key was refused (invalid, expired, revoked, or the wrong kind) |
  * | 5 | the server cannot be reached |
+ * | 6 | the browser sign-in was declined, or its code expired |
  * | 130 | interrupted at a prompt (Ctrl-C) |
  */
 export const EXIT = {
@@ -18,5 +19,6 @@ export const EXIT = {
   NOT_LOGGED_IN: 3,
   KEY_REFUSED: 4,
   UNREACHABLE: 5,
+  SIGN_IN_FAILED: 6,
   INTERRUPTED: 130,
 } as const;

@@ -210,8 +210,11 @@ describe('the credentials file', () => {
 describe.skipIf(!hasBinary('script'))('on a terminal', () => {
   it('asks for the key with a hidden prompt and never echoes it', async () => {
     const home = newHome({ NO_COLOR: '1' });
-    const r = await cliOnTty(['auth', 'login', '--server', server.url], home.env, (screen) =>
-      screen.includes('Partner API key (rp_…, input hidden): ') ? `${partnerKey}\r` : undefined,
+    const r = await cliOnTty(
+      ['auth', 'login', '--server', server.url, '--api-key-prompt'],
+      home.env,
+      (screen) =>
+        screen.includes('Partner API key (rp_…, input hidden): ') ? `${partnerKey}\r` : undefined,
     );
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toContain('Logged in to Acme Models (acme)');
@@ -227,13 +230,15 @@ describe.skipIf(!hasBinary('script'))('on a terminal', () => {
   it('colours the spinner when NO_COLOR is unset, handles backspace, and Ctrl-C cancels with 130', async () => {
     const home = newHome();
     const typed = `${partnerKey.slice(0, 10)}zz\x7f\x7f${partnerKey.slice(10)}\r`;
-    const r = await cliOnTty(['auth', 'login', '--server', server.url], home.env, (screen) =>
-      screen.includes('input hidden') ? typed : undefined,
+    const r = await cliOnTty(
+      ['auth', 'login', '--server', server.url, '--api-key-prompt'],
+      home.env,
+      (screen) => (screen.includes('input hidden') ? typed : undefined),
     );
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toContain('\x1b[36m');
     const cancelled = await cliOnTty(
-      ['auth', 'login', '--server', server.url],
+      ['auth', 'login', '--server', server.url, '--api-key-prompt'],
       newHome().env,
       (screen) => (screen.includes('input hidden') ? 'rp_abc\x03' : undefined),
     );
@@ -243,7 +248,10 @@ describe.skipIf(!hasBinary('script'))('on a terminal', () => {
 
   it('shows no progress and asks for --api-key-stdin when stdin is not a terminal', async () => {
     const home = newHome();
-    const r = await cliAsync(['auth', 'login', '--server', server.url], home.env);
+    const r = await cliAsync(
+      ['auth', 'login', '--server', server.url, '--api-key-prompt'],
+      home.env,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error USAGE: stdin is not a terminal');
     expect(r.stderr).toContain('fix: Pipe the key in with --api-key-stdin');

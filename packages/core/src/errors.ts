@@ -153,6 +153,22 @@ const SERVER_ERROR_CODES = {
     status: 403,
     fix: 'This invitation is for another email address; sign in with that one, or ask for a new invitation.',
   },
+  DEVICE_AUTHORIZATION_PENDING: {
+    status: 400,
+    fix: 'Not approved yet: poll again after the interval.',
+  },
+  DEVICE_SLOW_DOWN: {
+    status: 429,
+    fix: 'Poll less often: wait the seconds in Retry-After.',
+  },
+  DEVICE_CODE_EXPIRED: {
+    status: 410,
+    fix: 'The sign-in code expired or was used; run latchkey auth login again.',
+  },
+  DEVICE_ACCESS_DENIED: {
+    status: 403,
+    fix: 'The sign-in was declined in the browser; run latchkey auth login again.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',

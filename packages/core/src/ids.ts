@@ -15,7 +15,8 @@ export type IdPrefix =
   | 'aus'
   | 'acc'
   | 'vrf'
-  | 'tfa';
+  | 'tfa'
+  | 'dvc';
 
 /**
  * A prefixed, time-sortable id: `key_` + 8 base62 of milliseconds + 14 random base62.

@@ -368,13 +368,20 @@ describe.each(backends)('hardening on $name', (backend) => {
         revokeKey: () => ({ reason: 'fuzz', endSessions: true, cascade: true }),
         changeMemberRole: () => ({ role: 'developer' }),
         createInvitation: () => ({ role: 'viewer', email: 'invitee@example.com' }),
+        createDeviceCode: () => ({ clientName: 'fuzz-host' }),
+        pollDeviceToken: () => ({ deviceCode: 'x'.repeat(43) }),
+        approveDevice: () => ({ org: fuzzOrg }),
       };
 
       const credentialFor = (path: string): Record<string, string> => {
         if (path === '/v1/auth/sign-out') return { cookie: signOutCookie };
         if (path.startsWith('/v1/auth/') || path.startsWith('/v1/me'))
           return { cookie: ownerCookie };
-        if (path.startsWith('/v1/orgs') || path.startsWith('/v1/invitations'))
+        if (
+          path.startsWith('/v1/orgs') ||
+          path.startsWith('/v1/invitations') ||
+          path.startsWith('/v1/device/{')
+        )
           return { cookie: ownerCookie };
         if (path.startsWith('/v1/runtimes/')) return bearer(runtimeCredential);
         if (path === '/v1/registry/credentials') return bearer(partnerKey);

@@ -6,6 +6,7 @@
 // On PGlite and on PostgreSQL, like the other server tests (under 20 s for both here).
 import { newId } from '@latchkey/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveDeviceCode, createDeviceCode } from '../src/accounts/device-codes.js';
 import { createInvitation } from '../src/accounts/invitations.js';
 import { hasRole, type Role, roleRequiredCode } from '../src/accounts/roles.js';
 import { routes } from '../src/http/app.js';
@@ -60,13 +61,17 @@ interface Ctx {
   /** An unexpired registry credential of `org`. */
   credential(): Promise<string>;
   signIn(email: string): Promise<string>;
+  /** A pending device sign-in code; `approved`: approved for `org` by its owner. */
+  deviceCode(approved?: boolean): Promise<{ deviceCode: string; userCode: string }>;
+  /** A new partner org where the caller is a developer. */
+  callerOrg(): Promise<Org>;
   /** The cookie of a new account (for routes that change the caller's own account). */
   freshCookie(): Promise<string>;
 }
 
 interface Fixture {
   params?: (ctx: Ctx) => Promise<Record<string, string>> | Record<string, string>;
-  body?: (ctx: Ctx) => unknown;
+  body?: (ctx: Ctx) => unknown | Promise<unknown>;
   /** The cookie to send instead of the caller's own (signing out ends the one it uses). */
   cookie?: (ctx: Ctx) => Promise<string>;
   /**
@@ -142,6 +147,14 @@ const fixtures: Record<string, Fixture> = {
   verifyTotp: { body: () => ({ code: '123456' }), reached: [409, 'CONFLICT'] },
   verifyBackupCode: { body: () => ({ code: 'abcde-fghij' }), reached: [409, 'CONFLICT'] },
   revokeRegistryCredential: { params: async (c) => ({ id: await c.credential() }) },
+  createDeviceCode: { body: () => ({ clientName: 'matrix-host' }) },
+  pollDeviceToken: { body: async (c) => ({ deviceCode: (await c.deviceCode(true)).deviceCode }) },
+  getDeviceRequest: { params: async (c) => ({ userCode: (await c.deviceCode()).userCode }) },
+  approveDevice: {
+    params: async (c) => ({ userCode: (await c.deviceCode()).userCode }),
+    body: async (c) => ({ org: (await c.callerOrg()).slug }),
+  },
+  denyDevice: { params: async (c) => ({ userCode: (await c.deviceCode()).userCode }) },
 };
 
 const managed = routes.filter((r): r is Route & { access: NonNullable<Route['access']> } =>
@@ -290,6 +303,23 @@ describe.each(backends)(
           freshOrg,
           signIn: (email) => signIn(call, email),
           freshCookie: async () => (await signUp(call, 'fresh')).cookie,
+          async deviceCode(approved = false) {
+            const made = await createDeviceCode(server.platform, { clientName: 'matrix-host' });
+            if (approved) {
+              const done = await approveDeviceCode(
+                server.platform,
+                { userId: founder.id },
+                { userCode: made.userCode, orgId: org.id },
+              );
+              if (!done.ok) throw new Error(done.message);
+            }
+            return made;
+          },
+          async callerOrg() {
+            const own = await freshOrg();
+            await addMember(own.id, caller.id, 'developer');
+            return own;
+          },
           async key(kind = 'app') {
             const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
             if (!made.ok) throw new Error(made.message);
@@ -393,7 +423,7 @@ describe.each(backends)(
             : (opts.cookie ?? (await fixture.cookie?.(ctx)) ?? ctx.caller.cookie);
         return call(route.spec.method.toUpperCase(), path, {
           cookie,
-          ...(route.spec.body ? { body: fixture.body?.(ctx) ?? {} } : {}),
+          ...(route.spec.body ? { body: (await fixture.body?.(ctx)) ?? {} } : {}),
           headers: opts.headers ?? {},
         });
       }

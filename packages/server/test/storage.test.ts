@@ -101,6 +101,7 @@ describe.each(backends)('storage on $name', (backend) => {
           '0002_registry',
           '0003_realtime',
           '0004_accounts',
+          '0005_device_codes',
         ]);
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });

@@ -18,6 +18,7 @@ import {
   removeCredentials,
   writeCredentials,
 } from '../credentials-file.js';
+import { deviceLogin } from '../device-login.js';
 import {
   dockerCliLogin,
   dockerCliLogout,
@@ -47,7 +48,7 @@ function previousCredentials(): Credentials | undefined {
   }
 }
 
-/** The partner key: from stdin for scripts, else a hidden prompt on the terminal. */
+/** The partner key: from stdin for scripts, else a hidden prompt on the terminal (--api-key-prompt). */
 async function readKey(fromStdin: boolean): Promise<string> {
   let key: string;
   if (fromStdin) key = (await readStdin()).trim();
@@ -57,7 +58,7 @@ async function readKey(fromStdin: boolean): Promise<string> {
     throw new CliError(
       'USAGE',
       'stdin is not a terminal, so there is nowhere to ask for the key',
-      'Pipe the key in with --api-key-stdin, e.g. latchkey auth login --api-key-stdin < key.txt.',
+      'Pipe the key in with --api-key-stdin, e.g. latchkey auth login --api-key-stdin < key.txt, or sign in through the browser: latchkey auth login.',
       EXIT.USAGE,
     );
   if (!key)
@@ -88,102 +89,116 @@ export function registerAuth(program: Command) {
   auth
     .command('login')
     .description(
-      'check a partner key, fetch registry credentials (12 h) and store both in ~/.latchkey/credentials',
+      'sign in through the browser (or with a partner key), fetch registry credentials (12 h) and store both in ~/.latchkey/credentials',
     )
     .option(
       '--server <url>',
       `the Latchkey server (default: LATCHKEY_SERVER, the last one used, or ${DEFAULT_SERVER})`,
     )
-    .option('--api-key-stdin', 'read the key from stdin instead of a hidden prompt (for scripts)')
+    .option('--api-key-stdin', 'log in with a partner key read from stdin (for scripts)')
+    .option('--api-key-prompt', 'log in with a partner key typed at a hidden prompt')
+    .option('--no-browser', 'print the sign-in link without opening a browser')
     .option('--json', 'print one JSON object, for scripts')
-    .action(async (o: { server?: string; apiKeyStdin?: boolean; json?: boolean }) => {
-      const previous = previousCredentials();
-      const server = serverUrl(
-        o.server ?? (process.env.LATCHKEY_SERVER || previous?.server || DEFAULT_SERVER),
-      );
-      const apiKey = await readKey(o.apiKeyStdin === true);
-      const who = await withProgress(
-        `Checking the key with ${server}`,
-        () => whoami(server, apiKey),
-        o,
-      );
-      if (who.key.kind !== 'partner')
-        throw new CliError(
-          'WRONG_KEY_KIND',
-          `${who.key.display} is an app key; latchkey auth needs a partner key`,
-          PARTNER_FIX.WRONG_KEY_KIND,
-          EXIT.KEY_REFUSED,
+    .action(
+      async (o: {
+        server?: string;
+        apiKeyStdin?: boolean;
+        apiKeyPrompt?: boolean;
+        browser: boolean;
+        json?: boolean;
+      }) => {
+        const previous = previousCredentials();
+        const server = serverUrl(
+          o.server ?? (process.env.LATCHKEY_SERVER || previous?.server || DEFAULT_SERVER),
         );
-      const warnings: string[] = [];
-      let credential: RegistryCredential | undefined;
-      try {
-        credential = await withProgress(
-          'Fetching registry credentials',
-          () => fetchRegistryCredential(server, apiKey),
+        // Without a key, the browser sign-in: a new partner key named for this host.
+        const apiKey =
+          o.apiKeyStdin || o.apiKeyPrompt
+            ? await readKey(o.apiKeyStdin === true)
+            : (await deviceLogin(server, o)).apiKey;
+        const who = await withProgress(
+          `Checking the key with ${server}`,
+          () => whoami(server, apiKey),
           o,
         );
-      } catch (error) {
-        if (!(error instanceof CliError) || error.code !== 'REGISTRY_NOT_CONFIGURED') throw error;
-        warnings.push(`${error.message}; logged in without registry credentials`);
-      }
-      let docker = previous?.docker ?? null;
-      if (docker && docker.registry !== credential?.registry) {
-        // The Docker entry was for another registry: remove it rather than leave it orphaned.
-        if (docker.method === 'docker-cli' && onPath('docker')) dockerCliLogout(docker.registry);
-        else removeEntry(docker.config, docker.registry);
-        docker = null;
-      }
-      if (docker?.method === 'config' && credential) {
-        writeAuthEntry(
-          docker.config,
-          credential.registry,
-          credential.username,
-          credential.password,
-        );
-        docker = { ...docker, expiresAt: credential.expiresAt };
-      }
-      const path = writeCredentials({
-        version: 1,
-        server,
-        apiKey,
-        keyId: who.key.id,
-        keyDisplay: who.key.display,
-        orgId: who.org.id,
-        orgSlug: who.org.slug,
-        orgName: who.org.name,
-        registry: credential?.registry ?? null,
-        registryUsername: credential?.username ?? null,
-        registryToken: credential?.password ?? null,
-        registryTokenExpiresAt: credential?.expiresAt ?? null,
-        docker,
-      });
-      const exposure = gitExposureWarning(path);
-      if (exposure) process.stderr.write(exposure);
-      if (o.json)
-        return printJson({
+        if (who.key.kind !== 'partner')
+          throw new CliError(
+            'WRONG_KEY_KIND',
+            `${who.key.display} is an app key; latchkey auth needs a partner key`,
+            PARTNER_FIX.WRONG_KEY_KIND,
+            EXIT.KEY_REFUSED,
+          );
+        const warnings: string[] = [];
+        let credential: RegistryCredential | undefined;
+        try {
+          credential = await withProgress(
+            'Fetching registry credentials',
+            () => fetchRegistryCredential(server, apiKey),
+            o,
+          );
+        } catch (error) {
+          if (!(error instanceof CliError) || error.code !== 'REGISTRY_NOT_CONFIGURED') throw error;
+          warnings.push(`${error.message}; logged in without registry credentials`);
+        }
+        let docker = previous?.docker ?? null;
+        if (docker && docker.registry !== credential?.registry) {
+          // The Docker entry was for another registry: remove it rather than leave it orphaned.
+          if (docker.method === 'docker-cli' && onPath('docker')) dockerCliLogout(docker.registry);
+          else removeEntry(docker.config, docker.registry);
+          docker = null;
+        }
+        if (docker?.method === 'config' && credential) {
+          writeAuthEntry(
+            docker.config,
+            credential.registry,
+            credential.username,
+            credential.password,
+          );
+          docker = { ...docker, expiresAt: credential.expiresAt };
+        }
+        const path = writeCredentials({
+          version: 1,
           server,
-          org: who.org,
-          key: { id: who.key.id, display: who.key.display, expiresAt: who.key.expiresAt },
+          apiKey,
+          keyId: who.key.id,
+          keyDisplay: who.key.display,
+          orgId: who.org.id,
+          orgSlug: who.org.slug,
+          orgName: who.org.name,
           registry: credential?.registry ?? null,
+          registryUsername: credential?.username ?? null,
+          registryToken: credential?.password ?? null,
           registryTokenExpiresAt: credential?.expiresAt ?? null,
-          credentialsFile: path,
-          warnings: [...warnings, ...(exposure ? [exposure.split('\n')[0] as string] : [])],
+          docker,
         });
-      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(
-        [
-          `Logged in to ${who.org.name} (${who.org.slug}) on ${server} with partner key ${who.key.display}.`,
-          credential
-            ? `Registry ${credential.registry}: credential valid until ${until(credential.expiresAt)}; refreshed automatically.`
-            : 'No registry credentials: this server fronts no registry.',
-          `Credentials saved to ${path} (mode 0600).`,
-          ...(credential
-            ? ['Next: latchkey auth docker-login   (or --helper, so Docker never needs it again)']
-            : []),
-          '',
-        ].join('\n'),
-      );
-    });
+        const exposure = gitExposureWarning(path);
+        if (exposure) process.stderr.write(exposure);
+        if (o.json)
+          return printJson({
+            server,
+            org: who.org,
+            key: { id: who.key.id, display: who.key.display, expiresAt: who.key.expiresAt },
+            registry: credential?.registry ?? null,
+            registryTokenExpiresAt: credential?.expiresAt ?? null,
+            credentialsFile: path,
+            warnings: [...warnings, ...(exposure ? [exposure.split('\n')[0] as string] : [])],
+          });
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stdout.write(
+          [
+            `Logged in to ${who.org.name} (${who.org.slug}) on ${server} with partner key ${who.key.display}.`,
+            credential
+              ? `Registry ${credential.registry}: credential valid until ${until(credential.expiresAt)}; refreshed automatically.`
+              : 'No registry credentials: this server fronts no registry.',
+            `Credentials saved to ${path} (mode 0600).`,
+            ...(credential
+              ? ['Next: latchkey auth docker-login   (or --helper, so Docker never needs it again)']
+              : []),
+            '',
+          ].join('\n'),
+        );
+      },
+    );
 
   registerAuthStatus(auth);
 

@@ -1,4 +1,5 @@
 import { type ColumnType, type Kysely, type Migration, sql } from 'kysely';
+import type { DeviceCodeTables } from './device-codes-schema.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -74,7 +75,7 @@ export interface InvitationsTable {
   revoked_at: Timestamp | null;
 }
 
-export interface AccountTables {
+export interface AccountTables extends DeviceCodeTables {
   auth_users: AuthUsersTable;
   auth_sessions: AuthSessionsTable;
   auth_accounts: AuthAccountsTable;

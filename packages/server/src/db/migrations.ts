@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { deviceCodesMigration } from '../accounts/device-codes-schema.js';
 import { accountsMigration } from '../accounts/schema.js';
 import { realtimeMigration } from '../realtime/schema.js';
 import { registryMigration } from '../registry/schema.js';
@@ -75,6 +76,7 @@ const migrations: Record<string, Migration> = {
   '0002_registry': registryMigration,
   '0003_realtime': realtimeMigration,
   '0004_accounts': accountsMigration,
+  '0005_device_codes': deviceCodesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

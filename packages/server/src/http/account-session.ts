@@ -106,13 +106,18 @@ export async function requireInstanceAdmin(c: Context<AppEnv>, p: Platform): Pro
  * The `{org}` of the path (id or slug), which the signed-in user must belong to with at
  * least `needed`. Not a member: 404, as if the org did not exist (no probing for names).
  */
-export async function requireOrg(
+export function requireOrg(c: Context<AppEnv>, p: Platform, needed: Role): Promise<OrgAccess> {
+  return requireOrgRef(c, p, c.req.param('org') ?? '', needed);
+}
+
+/** As `requireOrg`, for an org named elsewhere than the path (a body's `org`). */
+export async function requireOrgRef(
   c: Context<AppEnv>,
   p: Platform,
+  ref: string,
   needed: Role,
 ): Promise<OrgAccess> {
   const user = await requireUser(c, p);
-  const ref = c.req.param('org') ?? '';
   const notFound = () => new HttpError('NOT_FOUND', `org "${ref.slice(0, 64)}" not found`);
   const org = await findOrg(p.db, ref);
   if (!org.ok) throw notFound();

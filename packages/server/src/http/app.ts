@@ -29,6 +29,11 @@ import {
   verifyBackupCode,
   verifyTotp,
 } from './routes/v1-auth-two-factor.js';
+import { route as approveDevice } from './routes/v1-device-approve.js';
+import { route as createDeviceCode } from './routes/v1-device-code-create.js';
+import { route as denyDevice } from './routes/v1-device-deny.js';
+import { route as getDeviceRequest } from './routes/v1-device-get.js';
+import { route as pollDeviceToken } from './routes/v1-device-token.js';
 import { route as generate } from './routes/v1-generate.js';
 import { route as acceptInvitation } from './routes/v1-invitations-accept.js';
 import { route as getInvitation } from './routes/v1-invitations-get.js';
@@ -132,6 +137,12 @@ export const routes: Route[] = [
   usage,
   listOrgRegistryCredentials,
   revokeOrgRegistryCredential,
+  // Device sign-in (the CLI): RFC 8628's shape.
+  createDeviceCode,
+  pollDeviceToken,
+  getDeviceRequest,
+  approveDevice,
+  denyDevice,
   jwks,
   healthz,
   readyz,

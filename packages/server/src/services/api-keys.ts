@@ -1,6 +1,6 @@
 import { displayKey, generateKey, type KeyKind, newId } from '@latchkey/core';
 import { hashKey } from '@latchkey/core/node';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { ApiKeyRow, Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
 import { auditContext, auditInTransaction } from './audit.js';
@@ -70,12 +70,17 @@ export interface CreateKeyInput {
   ctx?: RequestContext | undefined;
 }
 
-/** Creates a key. The secret is in the result once and never again. */
+/**
+ * Creates a key. The secret is in the result once and never again. With `trx` the key
+ * and its `key.created` row commit with the caller's own change (a device approval).
+ */
 export async function createApiKey(
   deps: KeyDeps,
   input: CreateKeyInput,
+  trx?: Transaction<Database>,
 ): Promise<Result<{ key: ApiKey; secret: string }>> {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const db = trx ?? deps.db;
   const org = await findOrg(db, input.org);
   if (!org.ok) return org;
   const kind = input.kind ?? 'app';
@@ -112,9 +117,9 @@ export async function createApiKey(
     rotated_to: null,
     updated_at: new Date(now),
   };
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('api_keys').values(row).execute();
-    await auditInTransaction(trx, clock, {
+  const insert = async (t: Transaction<Database>) => {
+    await t.insertInto('api_keys').values(row).execute();
+    await auditInTransaction(t, clock, {
       orgId: row.org_id,
       action: 'key.created',
       actor: input.actor,
@@ -123,7 +128,9 @@ export async function createApiKey(
       outcome: 'ok',
       data: { kind, name, display: row.display, expiresAt: isoOrNull(row.expires_at) },
     });
-  });
+  };
+  if (trx) await insert(trx);
+  else await deps.db.transaction().execute(insert);
   return ok({ key: toApiKey(row, now), secret });
 }
 

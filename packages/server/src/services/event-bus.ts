@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CloseReason } from '@latchkey/core';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -44,6 +45,12 @@ export async function createPostgresBus(url: string, db: Kysely<unknown>): Promi
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let lostOnce = false;
+  // This process hears its own events at once (read-your-writes: a key this process
+  // revoked must not mint here a moment later); its NOTIFY echo is then skipped.
+  const self = randomUUID();
+  const deliver = (event: BusEvent) => {
+    for (const l of listeners) l(event);
+  };
 
   const connect = async () => {
     if (closed) return;
@@ -51,8 +58,8 @@ export async function createPostgresBus(url: string, db: Kysely<unknown>): Promi
     c.on('notification', (msg) => {
       if (!msg.payload) return;
       try {
-        const event = JSON.parse(msg.payload) as BusEvent;
-        for (const l of listeners) l(event);
+        const { from, ...event } = JSON.parse(msg.payload) as BusEvent & { from?: string };
+        if (from !== self) deliver(event as BusEvent);
       } catch {
         // not ours
       }
@@ -89,7 +96,10 @@ export async function createPostgresBus(url: string, db: Kysely<unknown>): Promi
   await connect();
   return {
     async publish(event) {
-      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(event)})`.execute(db);
+      deliver(event);
+      await sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ ...event, from: self })})`.execute(
+        db,
+      );
     },
     subscribe: (l) => void listeners.push(l),
     onResync: (r) => void resyncs.push(r),
