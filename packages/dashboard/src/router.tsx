@@ -17,6 +17,7 @@ import { redirectSearch } from './lib/redirect.js';
 import { AcceptInvitationPage } from './pages/accept-invitation.js';
 import { AccountPage } from './pages/account.js';
 import { AuditPage } from './pages/audit.js';
+import { DevicePage } from './pages/device.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { KeysPage } from './pages/keys/keys-page.js';
 import { MembersPage } from './pages/members.js';
@@ -105,6 +106,14 @@ const home = createRoute({
   },
 });
 const newOrg = createRoute({ getParentRoute: () => app, path: '/orgs/new', component: NewOrgPage });
+const device = createRoute({
+  getParentRoute: () => app,
+  path: '/device',
+  validateSearch: (s: Record<string, unknown>) => ({
+    code: typeof s.code === 'string' && s.code ? s.code : undefined,
+  }),
+  component: DevicePage,
+});
 const account = createRoute({
   getParentRoute: () => app,
   path: '/account',
@@ -152,6 +161,7 @@ const routeTree = root.addChildren([
     home,
     newOrg,
     account,
+    device,
     org.addChildren([
       orgHome,
       keysPage,

@@ -110,5 +110,34 @@ describe.skipIf(!chromiumGate())(
       await revoke.getByRole('button', { name: 'Revoke key' }).click();
       await page.getByRole('row', { name: /push from CI.*revoked/ }).waitFor();
     });
+
+    it('authorizes the CLI at /device, and the CLI gets a new partner key', async () => {
+      // The CLI's side of `latchkey auth login` (RFC 8628), played by the test.
+      const json = { 'content-type': 'application/json' };
+      const started = await fetch(`${lk.url}/v1/device/code`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ clientName: 'build-box' }),
+      });
+      expect(started.status).toBe(200);
+      const { deviceCode, verificationUriComplete } = (await started.json()) as {
+        deviceCode: string;
+        verificationUriComplete: string;
+      };
+      await page.goto(verificationUriComplete);
+      await page.getByRole('heading', { name: 'Authorize the CLI on build-box?' }).waitFor();
+      await check('device');
+      await page.getByRole('button', { name: 'Authorize' }).click();
+      await page.getByRole('heading', { name: 'The CLI is signed in' }).waitFor();
+      const polled = await fetch(`${lk.url}/v1/device/token`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ deviceCode }),
+      });
+      expect(polled.status).toBe(200);
+      expect(((await polled.json()) as { apiKey: string }).apiKey).toMatch(/^rp_/);
+      await page.getByRole('link', { name: "Model Makers's API keys" }).click();
+      await page.getByRole('row', { name: /cli on build-box.*active/ }).waitFor();
+    });
   },
 );

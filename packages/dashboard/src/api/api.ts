@@ -4,6 +4,7 @@ import type {
   AuditEvent,
   CreatedInvitation,
   CreatedKey,
+  DeviceRequest,
   Invitation,
   InvitationOffer,
   KeyKind,
@@ -104,6 +105,14 @@ export const api = {
 
   usage: (ref: string, q: { from?: string; to?: string; key?: string }) =>
     http.get<Usage>(`${org(ref)}/usage`, q),
+
+  device: (userCode: string) => http.get<DeviceRequest>(`/v1/device/${seg(userCode)}`),
+  approveDevice: (userCode: string, org: string) =>
+    http.post<{ request: DeviceRequest; key: ApiKey }>(`/v1/device/${seg(userCode)}/approve`, {
+      org,
+    }),
+  denyDevice: (userCode: string) =>
+    http.post<DeviceRequest>(`/v1/device/${seg(userCode)}/deny`, {}),
 
   registry: (ref: string) => http.get<RegistryCredentials>(`${org(ref)}/registry/credentials`),
   revokeCredential: (ref: string, id: string) =>

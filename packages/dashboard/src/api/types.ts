@@ -162,3 +162,12 @@ export interface RegistryCredentials {
   registry: string | null;
   data: RegistryCredential[];
 }
+
+export interface DeviceRequest {
+  userCode: string;
+  clientName: string | null;
+  clientIp: string | null;
+  createdAt: string;
+  expiresAt: string;
+  state: 'pending' | 'approved' | 'denied';
+}
