@@ -129,6 +129,18 @@ describe.skipIf(!chromiumGate())('the dashboard, in Chromium', { timeout: BROWSE
     expect(((await res.json()) as { token: string }).token).toMatch(/^ey/);
   });
 
+  it('renames the key in a small dialog, and the list shows the new name', async () => {
+    await page.getByRole('button', { name: 'Rename production backend' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rename production backend' });
+    const name = dialog.getByLabel('New name');
+    expect(await name.inputValue()).toBe('production backend');
+    await name.fill('production backend (eu)');
+    await check('rename-dialog');
+    await dialog.getByRole('button', { name: 'Save name' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('row', { name: /production backend \(eu\).*active/ }).waitFor();
+  });
+
   it('revokes the key in the page, after a confirmation that says what happens', async () => {
     await page.getByRole('button', { name: 'Revoke production backend' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke production backend' });
@@ -196,6 +208,7 @@ describe.skipIf(!chromiumGate())('the dashboard, in Chromium', { timeout: BROWSE
       await bobPage.getByRole('row', { name: /production backend/ }).waitFor();
       expect(await bobPage.getByRole('button', { name: 'Create key' }).count()).toBe(0);
       expect(await bobPage.getByRole('button', { name: /^Revoke/ }).count()).toBe(0);
+      expect(await bobPage.getByRole('button', { name: /^Rename/ }).count()).toBe(0);
       await check('keys-as-viewer', bobPage);
       const refused = await bobPage.request.post(`${lk.url}/v1/orgs/acme/keys`, {
         data: { name: 'sneaky' },

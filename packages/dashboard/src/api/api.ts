@@ -85,6 +85,8 @@ export const api = {
   keys: (ref: string) => http.get<Page<ApiKey>>(`${org(ref)}/keys`),
   createKey: (ref: string, body: { name: string; kind?: KeyKind; expiresIn?: number }) =>
     http.post<CreatedKey>(`${org(ref)}/keys`, body),
+  renameKey: (ref: string, keyId: string, name: string) =>
+    http.patch<ApiKey>(`${org(ref)}/keys/${seg(keyId)}`, { name }),
   rotateKey: (ref: string, keyId: string, grace: number) =>
     http.post<RotatedKey>(`${org(ref)}/keys/${seg(keyId)}/rotate`, { grace }),
   revokeKey: (

@@ -24,8 +24,12 @@ export function MembersPage() {
   const [changing, setChanging] = useState<{ m: Member; to: Role } | null>(null);
   const setRole = useMutation({
     mutationFn: ({ m, to }: { m: Member; to: Role }) => api.setRole(ref, m.userId, to),
-    onSuccess: () => setChanging(null),
-    onSettled: refresh,
+    // The list shows the new role before the dialog closes (no flash of the old one).
+    onSuccess: async () => {
+      await refresh();
+      setChanging(null);
+    },
+    onError: refresh,
   });
   const remove = useMutation({
     mutationFn: (m: Member) => api.removeMember(ref, m.userId),

@@ -9,6 +9,7 @@ import { atLeast } from '../../lib/roles.js';
 import { CreateKeyDialog } from './create-key-dialog.js';
 import { FirstKeyGuide } from './first-key-guide.js';
 import { KeysTable } from './keys-table.js';
+import { RenameKeyDialog } from './rename-key-dialog.js';
 import { RevokeKeyDialog } from './revoke-key-dialog.js';
 import { RotateKeyDialog } from './rotate-key-dialog.js';
 import { SecretDialog } from './secret-dialog.js';
@@ -17,6 +18,7 @@ export function KeysPage() {
   const { org, ref, role } = useOrg();
   const list = useQuery(keysQuery(ref));
   const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<ApiKey | null>(null);
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [shown, setShown] = useState<KeyState | 'all'>('all');
@@ -34,6 +36,7 @@ export function KeysPage() {
           setSecret(created);
         }}
       />
+      <RenameKeyDialog apiKey={renaming} onClose={() => setRenaming(null)} />
       <RotateKeyDialog
         apiKey={rotating}
         onClose={() => setRotating(null)}
@@ -98,6 +101,7 @@ export function KeysPage() {
       <KeysTable
         keys={shown === 'all' ? all : all.filter((k) => k.state === shown)}
         canWrite={canWrite}
+        onRename={setRenaming}
         onRotate={setRotating}
         onRevoke={setRevoking}
       />

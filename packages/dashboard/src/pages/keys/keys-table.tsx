@@ -6,11 +6,13 @@ import { useActorName } from '../../lib/use-actor-name.js';
 export function KeysTable({
   keys,
   canWrite,
+  onRename,
   onRotate,
   onRevoke,
 }: {
   keys: ApiKey[];
   canWrite: boolean;
+  onRename: (key: ApiKey) => void;
   onRotate: (key: ApiKey) => void;
   onRevoke: (key: ApiKey) => void;
 }) {
@@ -57,6 +59,13 @@ export function KeysTable({
               <td data-label="Actions">
                 {k.state === 'active' ? (
                   <div className="row-actions">
+                    <button
+                      type="button"
+                      onClick={() => onRename(k)}
+                      aria-label={`Rename ${k.name}`}
+                    >
+                      Rename
+                    </button>
                     <button
                       type="button"
                       onClick={() => onRotate(k)}
