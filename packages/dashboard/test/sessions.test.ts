@@ -127,7 +127,7 @@ describe.skipIf(!chromiumGate())('the Sessions page', { timeout: BROWSER_TEST_MS
       return { closed: w.closedReasons, status: w.session.status, statuses: w.statuses };
     });
     expect(seen.closed).toEqual(['ended_by_member']);
-    expect(seen.statuses.at(-1)).toBe(seen.status);
-    expect(seen.status).not.toBe('ready');
+    expect(seen.status).toBe('disconnected');
+    expect(seen.statuses.at(-1)).toBe('disconnected');
   });
 });
