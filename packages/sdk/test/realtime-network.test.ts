@@ -7,7 +7,7 @@
 //   session closed on the server.
 // Traffic stays on this machine: loopback and its own interface address.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Coturn, HAVE_TURNSERVER, startCoturn, TURNSERVER } from '../../../scripts/coturn.mjs';
 import type * as Sdk from '../src/index.js';
 import {
@@ -217,7 +217,15 @@ describe.skipIf(SKIP_BROWSER)('realtime on real networks, in a stock Chromium', 
       );
       expect(candidates.length).toBeGreaterThan(0);
       for (const c of candidates) expect(c.split(' ')[4]).toMatch(/\.local$/);
-      expect(result.pair).toMatchObject({ state: 'succeeded' });
+      // The pair Chromium selects first may still report its checks in progress: the
+      // peer-reflexive pair settles a moment later.
+      await vi.waitFor(
+        async () =>
+          expect(
+            await hidden.evaluate(() => (window as unknown as PageWindow).selectedPair()),
+          ).toMatchObject({ state: 'succeeded' }),
+        { timeout: 15_000, interval: 100 },
+      );
       await videoFlows(hidden);
       await hidden.evaluate(() => (window as unknown as PageWindow).session?.disconnect());
     } finally {

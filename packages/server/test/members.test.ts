@@ -426,10 +426,22 @@ describe.each(backends)('members and invitations on $name', (backend) => {
         const bearer = { authorization: `Bearer ${key.value.secret}` };
         const mint = () => call('POST', '/v1/tokens', { headers: bearer, body: {} });
         expect((await mint()).status).toBe(201);
-        const session = await call('POST', '/v1/sessions', {
-          headers: bearer,
-          body: { model: 'echo' },
-        });
+        // The invitation tests move the manual clock on by days, so the embedded runtime
+        // looks silent until its next heartbeat lands: wait for it to serve echo again.
+        const session = await pollUntil(
+          'the embedded runtime to serve echo',
+          async () => {
+            const res = await call('POST', '/v1/sessions', {
+              headers: bearer,
+              body: { model: 'echo' },
+            });
+            if (res.status === 201) return res;
+            await res.body?.cancel();
+            return undefined;
+          },
+          30_000,
+          50,
+        );
         expect(session.status).toBe(201);
         const { sessionId } = (await session.json()) as { sessionId: string };
         const { token } = await invite(slug, owner, { role: 'viewer' });
