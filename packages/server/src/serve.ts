@@ -353,7 +353,13 @@ export async function startServer(
         await platform.realtime.stop();
         await platform.realtime.directory.detachEmbedded().catch(() => undefined);
         server.closeIdleConnections?.();
-        await new Promise<void>((r) => server.close(() => r()));
+        const drained = new Promise<void>((r) => server.close(() => r()));
+        // Requests still in flight get a few seconds to finish; then their sockets close,
+        // so a client that holds a connection open cannot hold the shutdown with it.
+        const cut = setTimeout(() => server.closeAllConnections?.(), 5_000);
+        cut.unref();
+        await drained;
+        clearTimeout(cut);
         if (adminServer) await new Promise<void>((r) => adminServer?.close(() => r()));
         if (adminSocket) rmSync(adminSocket, { force: true });
         await platform.close();

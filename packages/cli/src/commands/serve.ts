@@ -5,6 +5,9 @@ import { EXIT } from '../exit-codes.js';
 import { addNetworkOptions, networkFlags } from '../network-flags.js';
 import { CliError } from '../output.js';
 
+/** How long `serve` may take to stop on SIGINT/SIGTERM before it exits anyway. */
+const STOP_DEADLINE_MS = 20_000;
+
 export function registerServe(program: Command) {
   addNetworkOptions(program.command('serve'))
     .description(
@@ -127,6 +130,15 @@ export function registerServe(program: Command) {
         await new Promise<void>((resolve) => {
           const stop = () => {
             process.stdout.write('Latchkey stopping\n');
+            // A shutdown that cannot finish must not leave the process behind (a second
+            // signal also ends it at once: the handlers are gone after the first).
+            const deadline = setTimeout(() => {
+              process.stderr.write(
+                `Latchkey did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting\n`,
+              );
+              process.exit(1);
+            }, STOP_DEADLINE_MS);
+            deadline.unref();
             server.close().then(resolve, resolve);
           };
           process.once('SIGINT', stop);
