@@ -44,8 +44,6 @@ export interface Platform {
   mailer: Mailer;
   /** Who may create an account (LATCHKEY_SIGNUP, else what `serve` decided). */
   signup: 'open' | 'invite' | 'closed';
-  /** One-time sign-in links, keyed by email, as the accounts library hands them out. */
-  signInLinks: Map<string, string>;
   /** Sessions, jobs and the runtimes that serve them. */
   realtime: Realtime;
   /** `iss` of minted tokens: LATCHKEY_ISSUER, else the URL the server listens on. */
@@ -118,15 +116,7 @@ export async function createPlatform(
   const mailer = config.smtpUrl
     ? createSmtpMailer(config.smtpUrl, config.mailFrom, log)
     : createLogMailer(log, undefined, config.log === 'silent');
-  const signInLinks = new Map<string, string>();
-  const auth = createAuth({
-    db,
-    issuer,
-    secret,
-    mailer,
-    log,
-    onSignInLink: (email, url) => signInLinks.set(email.toLowerCase(), url),
-  });
+  const auth = createAuth({ db, issuer, secret, mailer, log });
   const platform: Platform = {
     config,
     database,
@@ -144,7 +134,6 @@ export async function createPlatform(
     auth,
     mailer,
     signup: config.signup ?? overrides.signup ?? 'open',
-    signInLinks,
     realtime: createRealtime({
       db,
       clock,

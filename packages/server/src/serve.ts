@@ -166,7 +166,7 @@ async function bootstrapUser(
   return {
     id: user.id,
     email: user.email,
-    signInLink: await signInLink(platform.auth, platform.signInLinks, user.email),
+    signInLink: await signInLink(platform.auth, user.email),
   };
 }
 

@@ -35,13 +35,12 @@ export interface AuthDeps {
   secret: string;
   mailer: Mailer;
   log: Logger;
-  /** Called with each one-time sign-in link, instead of mailing it (bootstrap, admin). */
-  onSignInLink?: (email: string, url: string) => void;
 }
 
 /**
- * Inside `capturedLinks.run(store, …)`, a password reset link the library makes is
- * put in `store.url` instead of mailed (`latchkey admin user create` prints it).
+ * Inside `capturedLinks.run(store, …)`, a password-reset or sign-in link the library
+ * makes is put in `store.url` instead of mailed (`latchkey admin user create` and the
+ * bootstrap print them).
  */
 export const capturedLinks = new AsyncLocalStorage<{ url?: string }>();
 
@@ -147,7 +146,8 @@ export function createAuth(deps: AuthDeps) {
         storeToken: 'hashed',
         expiresIn: SIGN_IN_LINK_SECONDS,
         sendMagicLink: async ({ email, url }) => {
-          if (deps.onSignInLink) deps.onSignInLink(email, url);
+          const capture = capturedLinks.getStore();
+          if (capture) capture.url = url;
           else mail(email, 'Sign in to Latchkey', `Open this link to sign in:\n\n${url}`);
         },
       }),

@@ -105,14 +105,11 @@ export async function passwordSetLink(auth: Auth, email: string): Promise<string
 }
 
 /** A one-time sign-in link (24 hours), as the sign-in link plugin makes it. */
-export async function signInLink(
-  auth: Auth,
-  links: Map<string, string>,
-  email: string,
-): Promise<string> {
-  await auth.api.signInMagicLink({ body: { email, callbackURL: '/' }, headers: new Headers() });
-  const url = links.get(email.toLowerCase());
-  links.delete(email.toLowerCase());
-  if (!url) throw new Error('the accounts library made no sign-in link');
-  return url;
+export async function signInLink(auth: Auth, email: string): Promise<string> {
+  const store: { url?: string } = {};
+  await capturedLinks.run(store, () =>
+    auth.api.signInMagicLink({ body: { email, callbackURL: '/' }, headers: new Headers() }),
+  );
+  if (!store.url) throw new Error('the accounts library made no sign-in link');
+  return store.url;
 }

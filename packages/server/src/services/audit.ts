@@ -2,6 +2,7 @@ import { newId, toStorableJson, toStorableText } from '@latchkey/core';
 import type { Kysely, Transaction } from 'kysely';
 import { isDatabaseUnavailable } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
+import { toAuditEvent } from './audit-query.js';
 import type { RequestContext } from './caller.js';
 import type { Clock } from './clock.js';
 
@@ -161,17 +162,9 @@ export async function listAudit(db: Kysely<Database>, q: AuditQuery): Promise<Au
     .orderBy('seq', 'desc')
     .limit(Math.min(q.limit ?? 1000, 10_000))
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    at: new Date(r.at).toISOString(),
-    orgId: r.org_id,
-    action: r.action,
-    actor: r.actor,
-    target: r.target,
-    outcome: r.outcome,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    requestId: r.request_id,
-    data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
-  }));
+  // One mapping of a row for the CLI and the management API; the CLI's records carry no seq.
+  return rows.map((r) => {
+    const { seq: _seq, ...record } = toAuditEvent(r);
+    return record;
+  });
 }
