@@ -24,7 +24,16 @@ const ALLOWED: Record<string, string[]> = {
 };
 
 /** Server folders that hold the domain: they never import `http/`. */
-const DOMAIN_FOLDERS = ['realtime', 'jobs', 'registry', 'services', 'db', 'admin', 'accounts'];
+const DOMAIN_FOLDERS = [
+  'realtime',
+  'jobs',
+  'registry',
+  'services',
+  'db',
+  'admin',
+  'accounts',
+  'models',
+];
 
 const MAX_LINES = 400;
 

@@ -169,6 +169,38 @@ const SERVER_ERROR_CODES = {
     status: 403,
     fix: 'The sign-in was declined in the browser; run latchkey auth login again.',
   },
+  MODEL_EXISTS: {
+    status: 409,
+    fix: 'A model of this name is registered already; publish a new version of it, or pick another name.',
+  },
+  MODEL_VERSION_EXISTS: {
+    status: 409,
+    fix: 'This version is published already (versions never change); publish under a new version.',
+  },
+  MODEL_VERSION_NOT_FOUND: {
+    status: 404,
+    fix: 'Check the version; latchkey model status NAME (or GET /v1/models) lists the published ones.',
+  },
+  MODEL_RETIRED: {
+    status: 410,
+    fix: 'This version was retired; use the model without @version (its default) or another version.',
+  },
+  IMAGE_NOT_FOUND: {
+    status: 400,
+    fix: "Push the image first (docker push HOST/<org-slug>/NAME:TAG); it must be in your org's namespace of the platform's registry.",
+  },
+  WEIGHTS_NOT_FOUND: {
+    status: 404,
+    fix: 'Push the weights first: latchkey model weights push NAME --version V ./dir.',
+  },
+  WEIGHTS_VERSION_EXISTS: {
+    status: 409,
+    fix: 'These weights are recorded already under this version; push under a new version, or delete the old one first.',
+  },
+  REGISTRY_UNAVAILABLE: {
+    status: 502,
+    fix: 'The platform could not reach its container registry; retry shortly, or ask the operator to check it.',
+  },
   REGISTRY_NOT_CONFIGURED: {
     status: 404,
     fix: 'Ask the operator to start Latchkey with --registry HOST:PORT (or LATCHKEY_REGISTRY).',
@@ -192,6 +224,10 @@ const RUNTIME_ERROR_CODES = {
   RUNTIME_CREDENTIAL_REVOKED: {
     status: 401,
     fix: 'The runtime credential was revoked; create a new one with latchkey admin runtime create and restart the runtime with it.',
+  },
+  RUNTIME_MODEL_NOT_ALLOWED: {
+    status: 403,
+    fix: "A partner runtime serves only its own org's registered models (<org-slug>/<name>); register the model first, or use a credential of the org that owns it.",
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
@@ -236,6 +272,11 @@ const CLIENT_ERROR_CODES = {
     status: 0,
     side: 'client',
     fix: 'Check the server URL and your network; log in to another with latchkey auth login --server URL.',
+  },
+  WEIGHTS_DIGEST_MISMATCH: {
+    status: 0,
+    side: 'client',
+    fix: 'A downloaded file did not match its recorded digest; pull again (the bad copy was removed).',
   },
   REGISTRY_UNAUTHORIZED: {
     status: 401,

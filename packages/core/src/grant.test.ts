@@ -6,6 +6,8 @@ import {
   grantRequestProblem,
   isModelName,
   isOrigin,
+  modelOrgSlug,
+  parseModelRef,
   readGrant,
 } from './grant.js';
 
@@ -13,8 +15,40 @@ describe('model names and origins', () => {
   it('accepts the names models have, refuses the rest', () => {
     for (const ok of ['echo', 'render', 'gpt-4o.mini_2', '0', 'a'.repeat(64)])
       expect(isModelName(ok), ok).toBe(true);
-    for (const bad of ['', 'Echo', '-x', '.x', 'a'.repeat(65), 'a b', 'a/b', '*', 7, null])
+    for (const bad of ['', 'Echo', '-x', '.x', 'a'.repeat(65), 'a b', 'a/b/c', '*', 7, null])
       expect(isModelName(bad), String(bad)).toBe(false);
+  });
+
+  it("takes a partner's <org-slug>/<name>, with the registry's path rules after the slash", () => {
+    for (const ok of [
+      'modelco/styler',
+      'a/b',
+      'model-co/x.y_z',
+      `${'s'.repeat(48)}/${'m'.repeat(64)}`,
+    ])
+      expect(isModelName(ok), ok).toBe(true);
+    for (const bad of ['/x', 'x/', '-co/x', 'co-/x', 'co/x-', 'co/-x', 'co/x..y', 'Co/x', 'co/X'])
+      expect(isModelName(bad), bad).toBe(false);
+  });
+
+  it('reads name@version refs, and refuses a bad version', () => {
+    expect(parseModelRef('modelco/styler@2.0.1')).toEqual({
+      name: 'modelco/styler',
+      version: '2.0.1',
+    });
+    expect(parseModelRef('echo')).toEqual({ name: 'echo' });
+    for (const bad of ['echo@', 'echo@-1', 'echo@a b', '@1', 'co/x@1@2', 7])
+      expect(parseModelRef(bad), String(bad)).toBeUndefined();
+    expect(modelOrgSlug('modelco/styler')).toBe('modelco');
+    expect(modelOrgSlug('echo')).toBeUndefined();
+  });
+
+  it('lets a grant naming a model admit its versions, and one naming a version only that one', () => {
+    const grant = (models: string[]) => ({ models, origins: [] });
+    expect(grantRefusal(grant(['co/x']), 'co/x@2', undefined)).toBeUndefined();
+    expect(grantRefusal(grant(['co/x@2']), 'co/x@2', undefined)).toBeUndefined();
+    expect(grantRefusal(grant(['co/x@2']), 'co/x@3', undefined)?.code).toBe('MODEL_NOT_ALLOWED');
+    expect(grantRefusal(grant(['co/x@2']), 'co/x', undefined)?.code).toBe('MODEL_NOT_ALLOWED');
   });
 
   it('accepts scheme://host[:port] only', () => {

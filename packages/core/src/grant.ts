@@ -8,13 +8,49 @@ import {
   type SessionGrant,
 } from './claims.js';
 
-/** A model name: lowercase letters, digits, `.`, `_`, `-`; at most 64. */
-export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * A model name: a built-in's bare name (`echo`), or a partner's `<org-slug>/<name>`
+ * (`modelco/styler`). Lowercase letters, digits, `.`, `_`, `-`; a partner's part after
+ * the slash follows the container registry's path rules too (its weights live at
+ * `<org-slug>/weights/<name>`). At most 64 after the slash.
+ */
+export const MODEL_NAME =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*|[a-z0-9][a-z0-9._-]{0,63})$/;
 export const MODEL_NAME_RULE =
-  'a model name is lowercase letters, digits, ".", "_" or "-" (at most 64)';
+  'a model name is lowercase letters, digits, ".", "_" or "-" (at most 64), with a partner\'s org slug before a "/" (modelco/styler)';
+
+/** A version of a partner model: `1`, `2.0.1`, `2026-12-01` (letters, digits, `.`, `_`, `-`; at most 64). */
+export const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const MODEL_VERSION_RULE =
+  'a version is letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64)';
+
+/**
+ * What tokens, sessions and jobs may name: a model, or one version of it (`name@version`).
+ * A bare name means the model's default version.
+ */
+export const MODEL_REF_RULE = `${MODEL_NAME_RULE}, optionally followed by @version`;
 
 export const isModelName = (value: unknown): value is string =>
-  typeof value === 'string' && MODEL_NAME.test(value);
+  typeof value === 'string' && value.length <= 113 && MODEL_NAME.test(value);
+
+/** `modelco/styler@2` → `{ name: 'modelco/styler', version: '2' }`; undefined when malformed. */
+export function parseModelRef(value: unknown): { name: string; version?: string } | undefined {
+  if (typeof value !== 'string' || value.length > 180) return undefined;
+  const at = value.indexOf('@');
+  const name = at < 0 ? value : value.slice(0, at);
+  if (!isModelName(name)) return undefined;
+  if (at < 0) return { name };
+  const version = value.slice(at + 1);
+  return MODEL_VERSION.test(version) ? { name, version } : undefined;
+}
+
+export const isModelRef = (value: unknown): value is string => parseModelRef(value) !== undefined;
+
+/** The org slug a partner model's name starts with (`modelco/styler` → `modelco`); undefined for a built-in. */
+export const modelOrgSlug = (name: string): string | undefined => {
+  const slash = name.indexOf('/');
+  return slash < 0 ? undefined : name.slice(0, slash);
+};
 
 /** `scheme://host[:port]`, http or https, nothing after. */
 export function isOrigin(value: unknown): value is string {
@@ -123,8 +159,8 @@ export function grantRequestProblem(
         field: 'models',
         message: `models must list 1 to ${GRANT_LIMITS.models} model names, or "*"`,
       };
-    const badModel = models?.findIndex((m) => m !== '*' && !isModelName(m)) ?? -1;
-    if (badModel >= 0) return { field: `models.${badModel}`, message: MODEL_NAME_RULE };
+    const badModel = models?.findIndex((m) => m !== '*' && !isModelRef(m)) ?? -1;
+    if (badModel >= 0) return { field: `models.${badModel}`, message: MODEL_REF_RULE };
     if (origins !== undefined && origins.length > GRANT_LIMITS.origins)
       return { field: 'origins', message: `origins must list at most ${GRANT_LIMITS.origins}` };
     const badOrigin = origins?.findIndex((o) => !isOrigin(o)) ?? -1;
@@ -195,7 +231,9 @@ export function grantRefusal(
   origin: string | null | undefined,
 ): GrantRefusal | undefined {
   const { models, origins } = grant;
-  if (!models.includes('*') && !models.includes(model))
+  // A grant naming `x` allows every version of x (`x@2`); one naming `x@2` only that one.
+  const base = model.split('@')[0] as string;
+  if (!models.includes('*') && !models.includes(model) && !models.includes(base))
     return {
       code: 'MODEL_NOT_ALLOWED',
       message: `this session token does not allow model "${model}" (it allows ${models.map((m) => `"${m}"`).join(', ')})`,

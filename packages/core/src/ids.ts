@@ -16,7 +16,10 @@ export type IdPrefix =
   | 'acc'
   | 'vrf'
   | 'tfa'
-  | 'dvc';
+  | 'dvc'
+  | 'mdl'
+  | 'mdv'
+  | 'wts';
 
 /**
  * A prefixed, time-sortable id: `key_` + 8 base62 of milliseconds + 14 random base62.

@@ -33,11 +33,17 @@ export {
   grantRefusal,
   grantRequestProblem,
   isModelName,
+  isModelRef,
   isOrigin,
   MODEL_NAME,
   MODEL_NAME_RULE,
+  MODEL_REF_RULE,
+  MODEL_VERSION,
+  MODEL_VERSION_RULE,
   metadataBytes,
+  modelOrgSlug,
   ORIGIN_RULE,
+  parseModelRef,
   readGrant,
 } from './grant.js';
 export type { IdPrefix } from './ids.js';

@@ -71,6 +71,11 @@ export interface ModelInfo {
   commands?: string[];
   /** Batch: the content type of its results. */
   resultType?: string;
+  /** A partner model's version (`latchkey runtime --model`); absent for built-ins. */
+  version?: string;
+  /** On a runtime: `deploying` while it pulls weights, `ready`, or `failed`. Absent means ready. */
+  state?: 'deploying' | 'ready' | 'failed';
+  stateMessage?: string;
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';

@@ -24,6 +24,15 @@ export const ModelInfoSchema = z.object({
     .optional(),
   commands: z.array(z.string()).optional(),
   resultType: z.string().optional(),
+  /** A partner model's version this runtime serves (`latchkey runtime --model`). */
+  version: z.string().max(64).optional(),
+  /**
+   * Where the runtime is with it: `deploying` while it pulls the version's weights,
+   * `ready` when it takes work, `failed` when it could not load (see `stateMessage`).
+   * Absent means ready (built-in models, older runtimes).
+   */
+  state: z.enum(['deploying', 'ready', 'failed']).optional(),
+  stateMessage: z.string().max(500).optional(),
 });
 
 /** How many sessions and concurrent batch jobs a runtime takes. */
@@ -39,7 +48,7 @@ export type RuntimeCapacity = z.infer<typeof RuntimeCapacitySchema>;
 export const OpenSessionRequestSchema = z.object({
   /** The coordinator's id for the session (`ses_…`). */
   sessionId: z.string().regex(WIRE_ID),
-  model: z.string().min(1).max(64),
+  model: z.string().min(1).max(180),
   /** The session token the caller presented, or the one the coordinator minted for a key. */
   token: z.string().max(MAX_TOKEN_LENGTH),
   /** The `Origin` of the caller's request, if it sent one. */
@@ -56,14 +65,14 @@ export const OfferAnswerSchema = z.object({ sdp: z.string() });
 
 /** `POST /jobs/validate`: a job's input checked against the model's schema. */
 export const ValidateJobRequestSchema = z.object({
-  model: z.string().min(1).max(64),
+  model: z.string().min(1).max(180),
   input: z.unknown(),
 });
 
 /** `POST /jobs`: run a batch job; the answer is its bytes with their content type. */
 export const RunJobRequestSchema = z.object({
   jobId: z.string().regex(WIRE_ID),
-  model: z.string().min(1).max(64),
+  model: z.string().min(1).max(180),
   token: z.string().max(MAX_TOKEN_LENGTH),
   input: z.unknown(),
 });

@@ -1,4 +1,4 @@
-import { isId, isModelName, MODEL_NAME_RULE } from '@latchkey/core';
+import { isId, isModelRef, MODEL_REF_RULE } from '@latchkey/core';
 import { fail } from './options.js';
 
 /**
@@ -19,10 +19,10 @@ export const MAX_INPUT_BYTES = 16 * 1024;
 
 /** Checks a model name (a TypeError naming `label` otherwise) and returns it. */
 export function checkModel(where: string, label: string, value: unknown): string {
-  if (!isModelName(value))
+  if (!isModelRef(value))
     fail(
       where,
-      `${label} must be a model name such as "echo" or "render" (${MODEL_NAME_RULE}), got ${describe(value)}`,
+      `${label} must be a model name such as "echo" or "render" (${MODEL_REF_RULE}), got ${describe(value)}`,
     );
   return value;
 }

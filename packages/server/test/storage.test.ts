@@ -102,6 +102,7 @@ describe.each(backends)('storage on $name', (backend) => {
           '0003_realtime',
           '0004_accounts',
           '0005_device_codes',
+          '0006_partner_models',
         ]);
         expect((await findOrg(p.db, org.id)).ok).toBe(true);
       });

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { deviceCodesMigration } from '../accounts/device-codes-schema.js';
 import { accountsMigration } from '../accounts/schema.js';
+import { modelsMigration } from '../models/schema.js';
 import { realtimeMigration } from '../realtime/schema.js';
 import { registryMigration } from '../registry/schema.js';
 
@@ -77,6 +78,7 @@ const migrations: Record<string, Migration> = {
   '0003_realtime': realtimeMigration,
   '0004_accounts': accountsMigration,
   '0005_device_codes': deviceCodesMigration,
+  '0006_partner_models': modelsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { AccountTables } from '../accounts/schema.js';
+import type { ModelTables } from '../models/schema.js';
 import type { RealtimeTables } from '../realtime/schema.js';
 import type { RegistryTables } from '../registry/schema.js';
 
@@ -58,7 +59,7 @@ export interface AuditEventsTable {
 }
 
 /** Every table: the core ones here, the realtime, registry and account ones beside their code. */
-export interface Database extends RealtimeTables, RegistryTables, AccountTables {
+export interface Database extends RealtimeTables, RegistryTables, AccountTables, ModelTables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   signing_keys: SigningKeysTable;

@@ -1,4 +1,4 @@
-import { isModelName, MODEL_NAME_RULE } from '@latchkey/core';
+import { isModelRef, MODEL_REF_RULE } from '@latchkey/core';
 import type { Context } from 'hono';
 import type { RequestContext } from '../services/caller.js';
 import type { AppEnv } from './env.js';
@@ -18,7 +18,7 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
 /** The `{model}` path parameter, checked. */
 export function modelParam(c: Context<AppEnv>): string {
   const model = c.req.param('model') ?? '';
-  if (!isModelName(model)) throw new HttpError('INVALID_REQUEST', `model: ${MODEL_NAME_RULE}`);
+  if (!isModelRef(model)) throw new HttpError('INVALID_REQUEST', `model: ${MODEL_REF_RULE}`);
   return model;
 }
 

@@ -27,6 +27,8 @@ export interface RuntimesTable {
   created_at: Timestamp;
   created_by: string;
   revoked_at: Timestamp | null;
+  /** A partner org's runtime (it serves only that org's models); null: the operator's. */
+  org_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {

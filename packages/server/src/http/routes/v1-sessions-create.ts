@@ -1,4 +1,4 @@
-import { MAX_TOKEN_SECONDS, MODEL_NAME, MODEL_NAME_RULE } from '@latchkey/core';
+import { isModelRef, MAX_TOKEN_SECONDS, MODEL_REF_RULE } from '@latchkey/core';
 import { z } from 'zod';
 import { authenticateCaller } from '../authenticate-caller.js';
 import { HttpError } from '../http-error.js';
@@ -9,7 +9,7 @@ import { AUTH_ERRORS, CreatedSessionSchema } from './session-schemas.js';
 
 export const CreateSessionBody = z
   .strictObject({
-    model: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
+    model: z.string().max(180).refine(isModelRef, MODEL_REF_RULE),
     maxSessionSeconds: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
   })
   .meta({ id: 'CreateSessionRequest' });

@@ -1,10 +1,10 @@
 import {
   GRANT_LIMITS,
-  isModelName,
+  isModelRef,
   isOrigin,
   MAX_METADATA_BYTES,
   MAX_TOKEN_SECONDS,
-  MODEL_NAME_RULE,
+  MODEL_REF_RULE,
   metadataBytes,
   ORIGIN_RULE,
 } from '@latchkey/core';
@@ -19,7 +19,7 @@ export const CreateTokenBody = z
   .strictObject({
     expiresIn: z.number().int().min(1).max(MAX_TOKEN_SECONDS).optional(),
     models: z
-      .array(z.string().refine((m) => m === '*' || isModelName(m), `${MODEL_NAME_RULE} (or "*")`))
+      .array(z.string().refine((m) => m === '*' || isModelRef(m), `${MODEL_REF_RULE} (or "*")`))
       .min(1)
       .max(GRANT_LIMITS.models)
       .optional(),
