@@ -20,7 +20,13 @@ import {
 export { type JobOutcome, MAX_RESULT_BYTES } from './job-outcome.js';
 
 /** One run of a job may take this long (pg-boss `expireInSeconds`); then it is tried again. */
-export const JOB_LEASE_MS = 10 * 60_000;
+export const MAX_RUN_MS = 10 * 60_000;
+/**
+ * A running job's row holds its runtime's job slot until `lease_until`, which the process
+ * running it renews with its pg-boss lease; a lapsed row lease frees the slot (the sweep
+ * queues the row again) so that the job pg-boss puts back can run there.
+ */
+export const ROW_LEASE_MS = LEASE_SECONDS * 1000;
 /** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
 export const QUEUE_WAIT_MS = 24 * 3600_000;
 /** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
@@ -80,7 +86,7 @@ export function createJobQueue(deps: {
     let made = queues.get(model);
     if (!made) {
       made = boss.createQueue(queueName(model), {
-        expireInSeconds: JOB_LEASE_MS / 1000,
+        expireInSeconds: MAX_RUN_MS / 1000,
         heartbeatSeconds: LEASE_SECONDS,
         retryLimit: RETRY_LIMIT,
         retryDelay: 0,
@@ -154,8 +160,7 @@ export function createJobQueue(deps: {
         state: 'running',
         runtime_id: runtimeId,
         started_at: new Date(now),
-        // The row's own deadline, past pg-boss's: the sweep's net if the queue lost the job.
-        lease_until: new Date(now + JOB_LEASE_MS + 30_000),
+        lease_until: new Date(now + ROW_LEASE_MS),
       })
       .where('id', '=', h.jobId)
       .where('state', 'in', ['queued', 'running'])
@@ -275,6 +280,14 @@ export function createJobQueue(deps: {
     for (const h of held.values())
       byQueue.set(h.queue, [...(byQueue.get(h.queue) ?? []), h.attempt]);
     for (const [queue, attempts] of byQueue) await boss.touch(queue, attempts);
+    const ids = [...held.keys()];
+    if (ids.length > 0)
+      await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: new Date(deps.clock.now() + ROW_LEASE_MS) })
+        .where('id', 'in', ids)
+        .where('state', '=', 'running')
+        .execute();
   };
 
   const start = (): Promise<void> => {
@@ -353,7 +366,11 @@ export function createJobQueue(deps: {
           .catch(() => undefined);
         await deps.db
           .updateTable('jobs')
-          .set({ state: 'queued', runtime_id: null })
+          .set({
+            state: 'queued',
+            runtime_id: null,
+            lease_until: new Date(deps.clock.now() + QUEUE_WAIT_MS),
+          })
           .where('id', '=', h.jobId)
           .where('state', '=', 'running')
           .execute()

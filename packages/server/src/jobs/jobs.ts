@@ -52,7 +52,7 @@ export interface JobService {
   ): Promise<Result<{ jobId: string; contentType: string; body: Uint8Array }>>;
   get(caller: Caller, id: string): Promise<Result<JobInfo>>;
   result(caller: Caller, id: string): Promise<Result<{ contentType: string; body: Uint8Array }>>;
-  /** Fails jobs past their row's deadline (the queue's safety net) and deletes old ones. */
+  /** Frees the slots of running jobs whose lease lapsed, fails jobs queued too long, deletes old ones. */
   sweep(): Promise<void>;
 }
 
@@ -171,15 +171,27 @@ export function createJobService(deps: {
     },
     async sweep() {
       const now = new Date(deps.clock.now());
+      // A running row whose lease lapsed was held by a process that died: it no longer
+      // holds its runtime's slot, and waits for pg-boss to put its job back.
+      await deps.db
+        .updateTable('jobs')
+        .set({
+          state: 'queued',
+          runtime_id: null,
+          lease_until: new Date(now.getTime() + QUEUE_WAIT_MS),
+        })
+        .where('state', '=', 'running')
+        .where('lease_until', '<', now)
+        .execute();
       await deps.db
         .updateTable('jobs')
         .set({
           state: 'failed',
           error_code: 'UNAVAILABLE',
-          error_message: 'no runtime finished the job in time; submit it again',
+          error_message: `no runtime took the job within ${QUEUE_WAIT_MS / 3600_000} h; submit it again`,
           finished_at: now,
         })
-        .where('state', 'in', ['queued', 'running'])
+        .where('state', '=', 'queued')
         .where('lease_until', '<', now)
         .execute();
       await deps.db
