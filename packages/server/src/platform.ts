@@ -136,6 +136,7 @@ export async function createPlatform(
     signup: config.signup ?? overrides.signup ?? 'open',
     realtime: createRealtime({
       db,
+      database,
       clock,
       bus,
       audit,

@@ -289,7 +289,7 @@ export async function startServer(
       },
     }),
   );
-  platform.realtime.start();
+  await platform.realtime.start();
 
   const admin = createAdminApi(platform);
   let adminServer: Server | undefined;
@@ -348,9 +348,10 @@ export async function startServer(
     runtime: embedded?.host,
     close() {
       closing ??= (async () => {
-        // Sessions end first (runtime_shutdown), while their rows can still be written.
-        await embedded?.close();
+        // Jobs this process holds go back to the queue before its runtime stops under them;
+        // then sessions end (runtime_shutdown), while their rows can still be written.
         await platform.realtime.stop();
+        await embedded?.close();
         await platform.realtime.directory.detachEmbedded().catch(() => undefined);
         server.closeIdleConnections?.();
         const drained = new Promise<void>((r) => server.close(() => r()));

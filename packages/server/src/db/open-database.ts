@@ -11,6 +11,8 @@ export interface OpenDatabase {
   kind: 'pglite' | 'postgres';
   /** The connection string, on PostgreSQL (for LISTEN). */
   url?: string;
+  /** The embedded database itself, on PGlite (the job queue reaches it through `db`'s one connection). */
+  pglite?: PGlite;
   /** Things the operator should know (a data dir owned by someone else). */
   warnings: string[];
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   return {
     db,
     kind: 'pglite',
+    pglite,
     warnings,
     close: async () => {
       await db.destroy();

@@ -1,171 +1,347 @@
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
+import type { Job, PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
+import type { EventBus } from '../services/event-bus.js';
+import type { SigningKeys } from '../services/signing-keys.js';
+import { type JobOutcome, jobToken, outcomeOf, recordOutcome } from './job-outcome.js';
+import {
+  HEARTBEAT_MS,
+  inTransaction,
+  LEASE_SECONDS,
+  LOST_QUEUE,
+  queueName,
+  RETRY_LIMIT,
+} from './queue-store.js';
 
-/** A running job holds its lease this long; a lapsed lease means its process died. */
-export const JOB_LEASE_MS = 10 * 60_000;
-/** Results larger than this fail the job rather than fill the database. */
-export const MAX_RESULT_BYTES = 8 * 1024 * 1024;
-const RETRY_MS = 250;
+export { type JobOutcome, MAX_RESULT_BYTES } from './job-outcome.js';
 
-export interface QueuedJob {
-  id: string;
-  orgId: string;
-  actor: string;
+/** One run of a job may take this long (pg-boss `expireInSeconds`); then it is tried again. */
+export const MAX_RUN_MS = 10 * 60_000;
+/**
+ * A running job's row holds its runtime's job slot until `lease_until`, which the process
+ * running it renews with its pg-boss lease; a lapsed row lease frees the slot (the sweep
+ * queues the row again) so that the job pg-boss puts back can run there.
+ */
+export const ROW_LEASE_MS = LEASE_SECONDS * 1000;
+/** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
+export const QUEUE_WAIT_MS = 24 * 3600_000;
+/** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
+const POLL_MS = 1_000;
+
+/** What pg-boss holds of a job (the rest is its row); copied whole into LOST_QUEUE. */
+interface Payload {
+  jobId: string;
   model: string;
-  token: string;
-  input: unknown;
 }
 
-export type JobOutcome =
-  | { ok: true; contentType: string; body: Uint8Array }
-  | { ok: false; code: string; message: string };
+/** A job this process holds: its row, and its pg-boss attempt (the lease). */
+interface Held {
+  jobId: string;
+  model: string;
+  queue: string;
+  attempt: { id: string; retryCount: number };
+  runtimeId: string;
+}
 
 /**
- * Runs the jobs this process accepted, first in first out, each on the live runtime
- * with the most free job slots. A job that finds no free slot waits in the queue.
+ * The durable job queue: pg-boss in the database, one queue per model. Every serving
+ * process works it; a process takes a job only when a live runtime serving the model has
+ * a free job slot, holds it with a lease it renews, and records the outcome in `jobs`.
+ * A lease not renewed (the process died) lapses and pg-boss puts the job back for
+ * any process; after RETRY_LIMIT lapses the job fails as lost.
  */
 export function createJobQueue(deps: {
   db: Kysely<Database>;
   clock: Clock;
   audit: AuditWriter;
   log: Logger;
+  bus: EventBus;
   directory: RuntimeDirectory;
+  boss: PgBoss;
+  signingKeys: SigningKeys;
+  issuer: string;
+  audience: string;
 }) {
-  const queue: QueuedJob[] = [];
+  const { boss } = deps;
   const waiters = new Map<string, Array<(o: JobOutcome) => void>>();
-  let pumping = false;
-  let retry: NodeJS.Timeout | undefined;
+  const held = new Map<string, Held>();
+  const queues = new Map<string, Promise<void>>();
+  let ready: Promise<void> | undefined;
+  let pumping: Promise<void> | undefined;
+  let again = false;
+  let poll: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const finish = async (job: QueuedJob, outcome: JobOutcome) => {
-    const now = new Date(deps.clock.now());
-    const tooBig = outcome.ok && outcome.body.byteLength > MAX_RESULT_BYTES;
-    const final: JobOutcome = tooBig
-      ? {
-          ok: false,
-          code: 'COMMAND_FAILED',
-          message: `the result is over ${MAX_RESULT_BYTES} bytes`,
-        }
-      : outcome;
-    await deps.db
-      .updateTable('jobs')
-      .set(
-        final.ok
-          ? {
-              state: 'succeeded',
-              result: final.body,
-              result_type: final.contentType,
-              result_bytes: final.body.byteLength,
-              finished_at: now,
-            }
-          : {
-              state: 'failed',
-              error_code: final.code,
-              error_message: final.message.slice(0, 500),
-              finished_at: now,
-            },
-      )
-      .where('id', '=', job.id)
-      .where('state', 'in', ['queued', 'running'])
-      .execute();
-    await deps.audit
-      .write({
-        orgId: job.orgId,
-        action: 'job.finished',
-        actor: job.actor,
-        target: job.id,
-        outcome: final.ok ? 'ok' : final.code,
-        data: final.ok
-          ? { model: job.model, bytes: final.body.byteLength, contentType: final.contentType }
-          : { model: job.model, message: final.message.slice(0, 200) },
-      })
-      .catch((error) => deps.log.warn('audit write failed', { error: String(error) }));
-    for (const w of waiters.get(job.id) ?? []) w(final);
-    waiters.delete(job.id);
+  const settle = (jobId: string, outcome: JobOutcome) => {
+    for (const w of waiters.get(jobId) ?? []) w(outcome);
+    waiters.delete(jobId);
   };
 
-  const run = async (job: QueuedJob, runtimeId: string) => {
-    try {
-      const host = await deps.directory.host(runtimeId);
-      const result = host
-        ? await host.runJob({ jobId: job.id, model: job.model, token: job.token, input: job.input })
-        : ({ ok: false, code: 'UNAVAILABLE', message: 'the runtime cannot be reached' } as const);
-      await finish(
-        job,
-        result.ok
-          ? { ok: true, contentType: result.value.contentType, body: result.value.body }
-          : { ok: false, code: result.code, message: result.message },
-      );
-    } catch (error) {
-      deps.log.error('job failed unexpectedly', { jobId: job.id, error: String(error) });
-      await finish(job, { ok: false, code: 'INTERNAL_ERROR', message: 'the job failed' }).catch(
-        () => undefined,
-      );
+  const ensureQueue = (model: string) => {
+    let made = queues.get(model);
+    if (!made) {
+      made = boss.createQueue(queueName(model), {
+        expireInSeconds: MAX_RUN_MS / 1000,
+        heartbeatSeconds: LEASE_SECONDS,
+        retryLimit: RETRY_LIMIT,
+        retryDelay: 0,
+        retentionSeconds: QUEUE_WAIT_MS / 1000,
+        deleteAfterSeconds: 3600,
+        deadLetter: LOST_QUEUE,
+      });
+      made.catch(() => queues.delete(model));
+      queues.set(model, made);
     }
+    return made;
+  };
+
+  const finish = async (h: Pick<Held, 'jobId' | 'model' | 'queue' | 'attempt'>, o: JobOutcome) => {
+    const written = await recordOutcome(deps, h.jobId, o);
+    // The row first, then pg-boss: a process that dies in between leaves a job that is
+    // put back, finds its row finished, and is completed then.
+    await boss
+      .complete(h.queue, h.attempt)
+      .catch((error) => deps.log.warn('could not complete a queued job', { error: String(error) }));
+    settle(h.jobId, written ?? o);
+    await deps.bus
+      .publish({ type: 'jobs-changed', model: h.model, finished: h.jobId })
+      .catch(() => undefined);
+  };
+
+  const run = async (h: Held, row: { key_id: string; input: unknown }) => {
+    let outcome: JobOutcome;
+    try {
+      const token = await jobToken(deps, { key_id: row.key_id, model: h.model });
+      const host = token.ok ? await deps.directory.host(h.runtimeId) : undefined;
+      const result = !token.ok
+        ? token
+        : host
+          ? await host.runJob({
+              jobId: h.jobId,
+              model: h.model,
+              token: token.token,
+              input: row.input,
+            })
+          : ({ ok: false, code: 'UNAVAILABLE', message: 'the runtime cannot be reached' } as const);
+      outcome = result.ok
+        ? { ok: true, contentType: result.value.contentType, body: result.value.body }
+        : { ok: false, code: result.code, message: result.message };
+    } catch (error) {
+      deps.log.error('job failed unexpectedly', { jobId: h.jobId, error: String(error) });
+      outcome = { ok: false, code: 'INTERNAL_ERROR', message: 'the job failed' };
+    }
+    // A stopped process has put the job back already; its outcome is the next attempt's.
+    if (held.get(h.jobId) !== h) return;
+    held.delete(h.jobId);
+    await finish(h, outcome).catch((error) =>
+      deps.log.warn('could not record a job outcome', { jobId: h.jobId, error: String(error) }),
+    );
     void pump();
   };
 
-  const pump = async () => {
-    if (pumping || stopped) return;
-    pumping = true;
-    try {
-      while (queue.length > 0 && !stopped) {
-        const job = queue[0] as QueuedJob;
-        const runtime = await deps.directory.pick(job.model, 'job');
-        if (!runtime) {
-          const serving = (await deps.directory.models()).some(
-            (m) => m.name === job.model && m.kind === 'batch',
-          );
-          if (!serving) {
-            queue.shift();
-            await finish(job, {
-              ok: false,
-              code: 'MODEL_UNAVAILABLE',
-              message: `no runtime serves "${job.model}" any more`,
-            });
-            continue;
-          }
-          retry ??= setTimeout(() => {
-            retry = undefined;
-            void pump();
-          }, RETRY_MS);
-          return;
-        }
-        queue.shift();
-        const now = deps.clock.now();
-        await deps.db
-          .updateTable('jobs')
-          .set({
-            state: 'running',
-            runtime_id: runtime.id,
-            started_at: new Date(now),
-            lease_until: new Date(now + JOB_LEASE_MS),
-          })
-          .where('id', '=', job.id)
-          .execute();
-        void run(job, runtime.id);
+  /** Marks the job running on the runtime; false if its row finished meanwhile. */
+  const claim = async (model: string, job: Job<Payload>, runtimeId: string) => {
+    const h: Held = {
+      jobId: job.data.jobId,
+      model,
+      queue: queueName(model),
+      attempt: { id: job.id, retryCount: job.retryCount },
+      runtimeId,
+    };
+    const now = deps.clock.now();
+    const row = await deps.db
+      .updateTable('jobs')
+      .set({
+        state: 'running',
+        runtime_id: runtimeId,
+        started_at: new Date(now),
+        lease_until: new Date(now + ROW_LEASE_MS),
+      })
+      .where('id', '=', h.jobId)
+      .where('state', 'in', ['queued', 'running'])
+      .returning(['key_id', 'input'])
+      .executeTakeFirst();
+    if (!row) {
+      await boss.complete(h.queue, h.attempt).catch(() => undefined);
+      return;
+    }
+    held.set(h.jobId, h);
+    void run(h, row);
+  };
+
+  const pumpModel = async (model: string) => {
+    await ensureQueue(model);
+    while (!stopped) {
+      const runtime = await deps.directory.pick(model, 'job');
+      if (!runtime) {
+        const served = (await deps.directory.models()).some(
+          (m) => m.name === model && m.kind === 'batch',
+        );
+        if (!served) await failUnserved(model);
+        return;
       }
-    } catch (error) {
-      deps.log.warn('job queue stalled', { error: String(error) });
-      retry ??= setTimeout(() => {
-        retry = undefined;
-        void pump();
-      }, RETRY_MS);
-    } finally {
-      pumping = false;
+      const [job] = await boss.fetch<Payload>(queueName(model));
+      if (!job) return;
+      await claim(model, job, runtime.id);
     }
   };
 
-  return {
-    enqueue(job: QueuedJob) {
-      queue.push(job);
+  const failUnserved = async (model: string) => {
+    const queue = queueName(model);
+    for (;;) {
+      const jobs = await boss.fetch<Payload>(queue, { batchSize: 50 });
+      if (jobs.length === 0 || stopped) return;
+      for (const job of jobs)
+        await finish(
+          { jobId: job.data.jobId, model, queue, attempt: job },
+          {
+            ok: false,
+            code: 'MODEL_UNAVAILABLE',
+            message: `no runtime serves "${model}" any more`,
+          },
+        );
+    }
+  };
+
+  /** Jobs whose every attempt lapsed: pg-boss moved them to LOST_QUEUE. */
+  const failLost = async () => {
+    const jobs = await boss.fetch<Payload>(LOST_QUEUE, { batchSize: 50 });
+    for (const job of jobs)
+      await finish(
+        { jobId: job.data.jobId, model: job.data.model, queue: LOST_QUEUE, attempt: job },
+        {
+          ok: false,
+          code: 'UNAVAILABLE',
+          message: 'the processes running the job stopped before it finished; submit it again',
+        },
+      );
+  };
+
+  const pumpOnce = async () => {
+    await failLost();
+    const models = await deps.db
+      .selectFrom('jobs')
+      .select('model')
+      .distinct()
+      .where('state', 'in', ['queued', 'running'])
+      .execute();
+    for (const { model } of models) {
+      if (stopped) return;
+      await pumpModel(model);
+    }
+  };
+
+  /** Takes all the work there are free slots for; a call while one runs makes it go round again. */
+  const pump = async (): Promise<void> => {
+    if (stopped || !ready) return;
+    if (pumping) {
+      again = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      try {
+        await ready;
+        do {
+          again = false;
+          await pumpOnce();
+        } while (again && !stopped);
+      } catch (error) {
+        if (!stopped) deps.log.warn('job queue stalled', { error: String(error) });
+      } finally {
+        pumping = undefined;
+      }
+    })();
+    return pumping;
+  };
+
+  /** Waiters whose job another process finished. */
+  const checkWaiters = async () => {
+    const ids = [...waiters.keys()];
+    if (ids.length === 0) return;
+    const rows = await deps.db
+      .selectFrom('jobs')
+      .select(['id', 'state', 'result', 'result_type', 'error_code', 'error_message'])
+      .where('id', 'in', ids)
+      .where('state', 'in', ['succeeded', 'failed'])
+      .execute();
+    for (const r of rows) {
+      const outcome = outcomeOf(r);
+      if (outcome) settle(r.id, outcome);
+    }
+  };
+
+  const renewLeases = async () => {
+    const byQueue = new Map<string, Held['attempt'][]>();
+    for (const h of held.values())
+      byQueue.set(h.queue, [...(byQueue.get(h.queue) ?? []), h.attempt]);
+    for (const [queue, attempts] of byQueue) await boss.touch(queue, attempts);
+    const ids = [...held.keys()];
+    if (ids.length > 0)
+      await deps.db
+        .updateTable('jobs')
+        .set({ lease_until: new Date(deps.clock.now() + ROW_LEASE_MS) })
+        .where('id', 'in', ids)
+        .where('state', '=', 'running')
+        .execute();
+  };
+
+  const start = (): Promise<void> => {
+    if (stopped) return Promise.reject(new Error('the job queue has stopped'));
+    ready ??= (async () => {
+      boss.on('error', (error: unknown) =>
+        deps.log.warn('job queue error', { error: String(error) }),
+      );
+      await boss.start();
+      await boss.createQueue(LOST_QUEUE);
+      deps.bus.subscribe((event) => {
+        if (event.type !== 'jobs-changed' || stopped) return;
+        void pump();
+        if (event.finished && waiters.has(event.finished))
+          void checkWaiters().catch(() => undefined);
+      });
+      poll = setInterval(() => {
+        void pump();
+        void checkWaiters().catch(() => undefined);
+      }, POLL_MS);
+      poll.unref();
+      heartbeat = setInterval(() => {
+        renewLeases().catch((error) =>
+          deps.log.warn('could not renew job leases', { error: String(error) }),
+        );
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
       void pump();
+    })();
+    ready.catch(() => {
+      ready = undefined;
+    });
+    return ready;
+  };
+
+  return {
+    /** Starts pg-boss (creating or migrating its schema) and working the queue. */
+    start,
+    /** Before a transaction that enqueues for `model`: pg-boss started, the model's queue there. */
+    async prepare(model: string) {
+      await start();
+      await ensureQueue(model);
     },
-    /** Resolves when the job finishes (in this process). */
+    /** Queues the job in the caller's transaction, so the row and its queue entry commit together. */
+    async enqueue(trx: Kysely<Database>, job: { id: string; model: string }) {
+      const payload: Payload = { jobId: job.id, model: job.model };
+      await boss.send(queueName(job.model), payload, { db: inTransaction(trx) });
+    },
+    /** After the enqueueing transaction committed: this process looks now, the others when told. */
+    wake(model: string) {
+      void pump();
+      deps.bus.publish({ type: 'jobs-changed', model }).catch(() => undefined);
+    },
+    /** Resolves when the job finishes (in any process). */
     wait(jobId: string): Promise<JobOutcome> {
       return new Promise((resolve) => {
         const list = waiters.get(jobId) ?? [];
@@ -173,9 +349,36 @@ export function createJobQueue(deps: {
         waiters.set(jobId, list);
       });
     },
+    /** Stops working the queue; jobs this process holds go back for another process. */
     async stop() {
+      if (stopped) return;
       stopped = true;
-      if (retry) clearTimeout(retry);
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      if (!ready) return;
+      await ready.catch(() => undefined);
+      await pumping;
+      const mine = [...held.values()];
+      held.clear();
+      for (const h of mine) {
+        await boss
+          .fail(h.queue, h.attempt, { reason: 'the process stopped' })
+          .catch(() => undefined);
+        await deps.db
+          .updateTable('jobs')
+          .set({
+            state: 'queued',
+            runtime_id: null,
+            lease_until: new Date(deps.clock.now() + QUEUE_WAIT_MS),
+          })
+          .where('id', '=', h.jobId)
+          .where('state', '=', 'running')
+          .execute()
+          .catch(() => undefined);
+      }
+      await boss.stop({ graceful: false, close: true, timeout: 5_000 }).catch((error) => {
+        deps.log.warn('job queue did not stop cleanly', { error: String(error) });
+      });
     },
   };
 }

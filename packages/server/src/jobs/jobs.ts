@@ -9,16 +9,13 @@ import type { JobRow } from '../realtime/schema.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
-import { mintToken } from '../services/mint-token.js';
 import { fail, ok, type Result } from '../services/result.js';
-import type { SigningKeys } from '../services/signing-keys.js';
-import { JOB_LEASE_MS, type JobOutcome, type JobQueue } from './job-queue.js';
+import { type JobOutcome, type JobQueue, QUEUE_WAIT_MS } from './job-queue.js';
 
 /** How long `POST /v1/generate/{model}` waits for its result. */
 export const GENERATE_TIMEOUT_MS = 120_000;
 /** Finished jobs (and their results) are deleted after this long. */
 export const JOB_RETENTION_MS = 24 * 3600_000;
-const JOB_TOKEN_SECONDS = 600;
 
 export function toJobInfo(r: JobRow): JobInfo {
   return {
@@ -55,7 +52,7 @@ export interface JobService {
   ): Promise<Result<{ jobId: string; contentType: string; body: Uint8Array }>>;
   get(caller: Caller, id: string): Promise<Result<JobInfo>>;
   result(caller: Caller, id: string): Promise<Result<{ contentType: string; body: Uint8Array }>>;
-  /** Fails jobs whose process died (lease lapsed) and deletes old ones. */
+  /** Frees the slots of running jobs whose lease lapsed, fails jobs queued too long, deletes old ones. */
   sweep(): Promise<void>;
 }
 
@@ -63,9 +60,6 @@ export function createJobService(deps: {
   db: Kysely<Database>;
   clock: Clock;
   audit: AuditWriter;
-  signingKeys: SigningKeys;
-  issuer: string;
-  audience: string;
   directory: RuntimeDirectory;
   queue: JobQueue;
 }): JobService {
@@ -89,21 +83,6 @@ export function createJobService(deps: {
     const valid = await host.validateJob(model, input);
     if (!valid.ok) return valid;
 
-    // The runtime verifies a token for every job: the caller's own, or (for a key)
-    // one minted for this model only.
-    const token =
-      caller.kind === 'token'
-        ? caller.token
-        : mintToken(
-            {
-              clock: deps.clock,
-              signingKeys: deps.signingKeys,
-              issuer: deps.issuer,
-              audience: deps.audience,
-            },
-            caller.key,
-            { expiresIn: JOB_TOKEN_SECONDS, models: [model], maxSessions: 1 },
-          ).token;
     const now = deps.clock.now();
     const row: JobRow = {
       id: newId('job', now),
@@ -123,12 +102,19 @@ export function createJobService(deps: {
       created_at: new Date(now),
       started_at: null,
       finished_at: null,
-      lease_until: new Date(now + JOB_LEASE_MS),
+      lease_until: new Date(now + QUEUE_WAIT_MS),
     };
-    await deps.db
-      .insertInto('jobs')
-      .values({ ...row, input: JSON.stringify(input) })
-      .execute();
+    // The row and its queue entry commit together: no job is queued without its record,
+    // and none is recorded as queued without being in the queue.
+    await deps.queue.prepare(model);
+    await deps.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('jobs')
+        .values({ ...row, input: JSON.stringify(input) })
+        .execute();
+      await deps.queue.enqueue(trx, { id: row.id, model });
+    });
+    deps.queue.wake(model);
     await deps.audit.write({
       orgId: caller.orgId,
       action: 'job.submitted',
@@ -139,14 +125,6 @@ export function createJobService(deps: {
       userAgent: req.userAgent,
       requestId: req.requestId,
       data: { model, tokenId: caller.kind === 'token' ? caller.claims.jti : null },
-    });
-    deps.queue.enqueue({
-      id: row.id,
-      orgId: caller.orgId,
-      actor: caller.keyId,
-      model,
-      token,
-      input,
     });
     return ok(toJobInfo(row));
   };
@@ -193,15 +171,27 @@ export function createJobService(deps: {
     },
     async sweep() {
       const now = new Date(deps.clock.now());
+      // A running row whose lease lapsed was held by a process that died: it no longer
+      // holds its runtime's slot, and waits for pg-boss to put its job back.
+      await deps.db
+        .updateTable('jobs')
+        .set({
+          state: 'queued',
+          runtime_id: null,
+          lease_until: new Date(now.getTime() + QUEUE_WAIT_MS),
+        })
+        .where('state', '=', 'running')
+        .where('lease_until', '<', now)
+        .execute();
       await deps.db
         .updateTable('jobs')
         .set({
           state: 'failed',
           error_code: 'UNAVAILABLE',
-          error_message: 'the process running the job stopped before it finished; submit it again',
+          error_message: `no runtime took the job within ${QUEUE_WAIT_MS / 3600_000} h; submit it again`,
           finished_at: now,
         })
-        .where('state', 'in', ['queued', 'running'])
+        .where('state', '=', 'queued')
         .where('lease_until', '<', now)
         .execute();
       await deps.db

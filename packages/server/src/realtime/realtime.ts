@@ -1,9 +1,11 @@
 import type { IceServer } from '@latchkey/core';
 import type { Logger, TurnConfig } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
+import type { OpenDatabase } from '../db/open-database.js';
 import type { Database } from '../db/schema.js';
 import { createJobQueue } from '../jobs/job-queue.js';
 import { createJobService, type JobService } from '../jobs/jobs.js';
+import { createQueueStore } from '../jobs/queue-store.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { BusEvent, EventBus } from '../services/event-bus.js';
@@ -19,13 +21,17 @@ export interface Realtime {
   sessions: SessionService;
   jobs: JobService;
   sweeper: Sweeper;
-  /** Starts what a serving process runs in the background: the sweeper, and ending media of closed sessions. */
-  start(): void;
+  /**
+   * Starts what a serving process runs in the background: the sweeper, ending media of
+   * closed sessions, and working the job queue (whose schema it creates or migrates).
+   */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export function createRealtime(deps: {
   db: Kysely<Database>;
+  database: Pick<OpenDatabase, 'kind' | 'url' | 'pglite'>;
   clock: Clock;
   bus: EventBus;
   audit: AuditWriter;
@@ -39,7 +45,8 @@ export function createRealtime(deps: {
 }): Realtime {
   const directory = createRuntimeDirectory(deps);
   const sessions = createSessionService({ ...deps, directory });
-  const queue = createJobQueue({ ...deps, directory });
+  const boss = createQueueStore(deps.database, deps.db);
+  const queue = createJobQueue({ ...deps, directory, boss });
   const jobs = createJobService({ ...deps, directory, queue });
   const sweeper = createSweeper({ ...deps, directory, also: () => jobs.sweep() });
 
@@ -72,7 +79,7 @@ export function createRealtime(deps: {
     sessions,
     jobs,
     sweeper,
-    start() {
+    async start() {
       if (started) return;
       started = true;
       deps.bus.subscribe((event) => {
@@ -82,6 +89,7 @@ export function createRealtime(deps: {
         );
       });
       sweeper.start();
+      await queue.start();
     },
     async stop() {
       started = false;

@@ -8,7 +8,9 @@ export type BusEvent =
   | { type: 'key-changed'; keyId: string }
   | { type: 'signing-keys-changed' }
   /** Sessions the database now holds closed: whoever can reach their runtime tells it. */
-  | { type: 'sessions-closed'; reason: CloseReason; sessions: { id: string; runtimeId: string }[] };
+  | { type: 'sessions-closed'; reason: CloseReason; sessions: { id: string; runtimeId: string }[] }
+  /** A job was queued for `model`, or one finished (a job slot is free): look at the queue. */
+  | { type: 'jobs-changed'; model: string; finished?: string };
 
 /**
  * Change notifications between processes. On PGlite there is one process, so
