@@ -40,7 +40,7 @@ async function authorize(request) {
 
 /**
  * @typedef {{ code: 'MISSING_API_KEY' | 'INVALID_API_KEY' | 'CONFIG', variable: string, message: string }} SetupProblem
- * @typedef {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>} NodeRoute
+ * @typedef {import('@latchkey/sdk/server').NodeHandler} NodeRoute
  * @typedef {{ ok: true, baseUrl: string, token: NodeRoute, proxy: NodeRoute } | { ok: false, baseUrl: string, problem: SetupProblem }} Setup
  */
 
@@ -141,7 +141,7 @@ export function latchkeyApi(env) {
       });
     }
     const route = path === '/api/latchkey/token' ? setup.token : setup.proxy;
-    route(req, res).catch((error) => {
+    route(req, res, (error) => {
       console.error('[latchkey]', error instanceof Error ? error.message : error);
       if (!res.headersSent)
         json(res, 500, { error: { code: 'INTERNAL_ERROR', message: 'see the server log' } });
