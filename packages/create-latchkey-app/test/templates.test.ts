@@ -164,6 +164,31 @@ describe('the vite template', () => {
     const page = await fetch(`${base}/`);
     expect(await page.text()).toContain('<div id="root"></div>');
   }, 60_000);
+
+  it('npm run dev: Vite serves the page and the same backend routes, with the key from .env', async () => {
+    await app?.stop();
+    const port = await freePort();
+    app = await start(
+      process.execPath,
+      [
+        'node_modules/vite/bin/vite.js',
+        '--port',
+        String(port),
+        '--strictPort',
+        '--host',
+        '127.0.0.1',
+      ],
+      { cwd: dir, env: ENV, ready: /Local:/ },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const setup = await (await fetch(`${base}/api/latchkey/setup`)).json();
+    expect(setup).toEqual({ ok: true, model: 'echo', baseUrl: platform.url });
+    const token = await fetch(`${base}/api/latchkey/token`, { method: 'POST' });
+    expect(token.status).toBe(200);
+    const page = await (await fetch(`${base}/src/RealtimeDemo.tsx`)).text();
+    expect(page).toContain('tokenFromRoute');
+    expect(page).not.toContain(key);
+  }, 60_000);
 });
 
 describe('the next template', () => {
@@ -297,4 +322,36 @@ describe('the next template', () => {
     expect(page.html).not.toContain(bad);
     renameSync(join(dir, '.env.saved'), join(dir, '.env'));
   }, 60_000);
+
+  it.skipIf(!HAVE_CHROMIUM && !IN_CI)(
+    'npm run dev, as the README says: Connect, and frames come back',
+    async () => {
+      await app?.stop();
+      const port = await freePort();
+      app = await start(
+        process.execPath,
+        ['node_modules/next/dist/bin/next', 'dev', '-p', String(port), '-H', '127.0.0.1'],
+        { cwd: dir, env: ENV, ready: /Ready in/ },
+      );
+      browser ??= await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [...HEADLESS_ARGS, ...FAKE_MEDIA_ARGS],
+      });
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${port}`, { timeout: 90_000 });
+      await page.waitForSelector('#status[data-status="disconnected"]', { timeout: 60_000 });
+      await page.click('#connect');
+      await page.waitForSelector('#status[data-status="ready"]', { timeout: 30_000 });
+      await page.waitForFunction(
+        () => (document.querySelector('#model-view video') as HTMLVideoElement).videoWidth > 0,
+        undefined,
+        { timeout: 15_000 },
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    150_000,
+  );
 });
