@@ -65,10 +65,8 @@ export function parseFlags(argv: string[]): Flags {
     throw new CreateAppError(
       `--template must be one of ${TEMPLATES.join(', ')} (got "${template}")`,
     );
-  if (values.model !== undefined && !MODEL_NAME.test(values.model))
-    throw new CreateAppError(
-      `--model "${values.model}" is not a model name (lowercase letters, digits, . _ -)`,
-    );
+  const badModel = values.model === undefined ? undefined : modelNameProblem(values.model);
+  if (badModel) throw new CreateAppError(`--model ${badModel}`);
   if (values.url !== undefined) checkPlatformUrl(values.url);
   if (values['key-stdin'] && values['no-env'])
     throw new CreateAppError('--key-stdin and --no-env contradict each other; pick one');
@@ -103,6 +101,13 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+/** Why `name` cannot be a model's name, or undefined. */
+export function modelNameProblem(name: string): string | undefined {
+  return MODEL_NAME.test(name)
+    ? undefined
+    : `"${name}" is not a model name (lowercase letters, digits, . _ -; at most 64)`;
 }
 
 /** Why `url` cannot be the platform's URL, or undefined. */

@@ -1,14 +1,17 @@
+import { resolve } from 'node:path';
 import { cancel, isCancel, password, select, text } from '@clack/prompts';
 import {
   DEFAULT_MODEL,
   DEFAULT_PLATFORM_URL,
   type Flags,
+  modelNameProblem,
   platformUrlProblem,
   type Template,
 } from './args.js';
 import { CreateAppError, EXIT } from './errors.js';
 import { appKeyProblem } from './key-shape.js';
 import { projectNameProblem } from './project-name.js';
+import { targetProblem } from './scaffold.js';
 
 /** Everything the scaffolder needs, from flags and (on a terminal) answers. */
 export interface Answers {
@@ -30,7 +33,7 @@ function answered<T>(value: T): Exclude<T, symbol> {
 }
 
 /** Asks, on a terminal, for whatever the flags left open. The key is typed hidden. */
-export async function ask(flags: Flags): Promise<Answers> {
+export async function ask(flags: Flags, cwd: string): Promise<Answers> {
   const directory =
     flags.directory ??
     answered(
@@ -38,7 +41,9 @@ export async function ask(flags: Flags): Promise<Answers> {
         message: 'Project folder',
         placeholder: DEFAULT_DIRECTORY,
         defaultValue: DEFAULT_DIRECTORY,
-        validate: (v) => projectNameProblem(lastSegment(v || DEFAULT_DIRECTORY)),
+        validate: (v) =>
+          projectNameProblem(lastSegment(v || DEFAULT_DIRECTORY)) ??
+          targetProblem(resolve(cwd, v || DEFAULT_DIRECTORY)),
       }),
     );
   const template =
@@ -60,6 +65,7 @@ export async function ask(flags: Flags): Promise<Answers> {
         message: 'Realtime model',
         placeholder: DEFAULT_MODEL,
         defaultValue: DEFAULT_MODEL,
+        validate: (v) => modelNameProblem(v || DEFAULT_MODEL),
       }),
     );
   const platformUrl = (

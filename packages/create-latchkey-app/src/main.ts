@@ -29,9 +29,17 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   try {
     return await create(argv, options);
   } catch (error) {
-    if (!(error instanceof CreateAppError)) throw error;
-    process.stderr.write(`error: ${error.message}\n${error.fix ? `  fix: ${error.fix}\n` : ''}`);
-    return error.exitCode;
+    // Anything unforeseen (a folder it may not write, a full disk) is one line too.
+    const e =
+      error instanceof CreateAppError
+        ? error
+        : new CreateAppError(
+            error instanceof Error ? error.message : String(error),
+            undefined,
+            EXIT.FAILURE,
+          );
+    process.stderr.write(`error: ${e.message}\n${e.fix ? `  fix: ${e.fix}\n` : ''}`);
+    return e.exitCode;
   }
 }
 
@@ -48,7 +56,7 @@ async function create(argv: string[], options: RunOptions): Promise<number> {
     (options.interactive ?? (process.stdin.isTTY === true && process.stdout.isTTY === true));
   // A bad name or a full folder is refused before any question.
   if (flags.directory !== undefined) checkDirectory(resolve(cwd, flags.directory));
-  const answers = interactive ? await ask(flags) : await fromFlags(flags, options);
+  const answers = interactive ? await ask(flags, cwd) : await fromFlags(flags, options);
   const dir = resolve(cwd, answers.directory);
   checkDirectory(dir);
 

@@ -34,6 +34,13 @@ describe('refusals', () => {
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
+  it('a folder it cannot make: exit 1 and one line, no stack trace', () => {
+    writeFileSync(join(cwd, 'a-file'), 'x');
+    const r = create(['a-file/app', ...quiet(['--no-env'])], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: ENOTDIR: not a directory, \w+ '.*a-file\/app'\n$/);
+  });
+
   it('no folder and no terminal: exit 2 at once, no prompt', () => {
     const started = Date.now();
     const r = create(quiet(), { cwd });
