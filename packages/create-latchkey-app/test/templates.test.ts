@@ -133,8 +133,10 @@ describe('the vite template', () => {
   let app: Running | undefined;
   afterAll(() => app?.stop());
 
-  it('scaffolds and installs with the workspace SDK, and builds; the page bundle holds no key', async () => {
+  it('scaffolds and installs with the workspace SDK, typechecks and builds; the page bundle holds no key', async () => {
     dir = await scaffold('vite-app', 'vite', true);
+    const typecheck = await exec('npm', ['run', 'typecheck'], { cwd: dir, env: ENV });
+    expect(typecheck.code, typecheck.output).toBe(0);
     await build(dir, 'vite');
     expectNoKey(join(dir, 'dist'));
   }, 120_000);
@@ -261,6 +263,10 @@ describe('the next template', () => {
         { timeout: 15_000, polling: 100 },
       );
       expect(await page.textContent('#session-id')).toMatch(/\S/);
+      // The authorize stub is still in place, and `next start` runs in production: it says so.
+      expect(app?.output()).toContain(
+        '[latchkey] lib/latchkey.ts: currentUser() lets every visitor in; add your session check',
+      );
       expect(await page.$('#error')).toBeNull();
       await page.click('#disconnect');
       await page.waitForSelector('#status[data-status="disconnected"]');

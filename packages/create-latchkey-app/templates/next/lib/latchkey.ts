@@ -30,7 +30,18 @@ interface Handlers {
 async function currentUser(request: Request): Promise<{ id: string } | null> {
   // TODO: your session check, e.g. `const session = await auth(); return session?.user ?? null;`
   void request;
+  warnOpenDoor();
   return { id: 'anonymous' };
+}
+
+let warned = false;
+/** Says once, in production, that the stub above is still there. */
+function warnOpenDoor(): void {
+  if (warned || process.env.NODE_ENV !== 'production') return;
+  warned = true;
+  console.warn(
+    '[latchkey] lib/latchkey.ts: currentUser() lets every visitor in; add your session check before this app is public.',
+  );
 }
 
 /** What a signed-in user's session token allows (null: the route answers 401 UNAUTHORIZED). */

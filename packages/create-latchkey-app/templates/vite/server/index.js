@@ -26,7 +26,10 @@ const TYPES = {
 
 const api = latchkeyApi(process.env);
 
-/** @type {http.RequestListener} */
+/**
+ * @param {http.IncomingMessage} req
+ * @param {http.ServerResponse} res
+ */
 async function serveStatic(req, res) {
   const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
   const file = normalize(join(DIST, path === '/' ? 'index.html' : path));

@@ -19,7 +19,18 @@ export const MODEL = '__LATCHKEY_MODEL__';
 async function currentUser(request) {
   // TODO: your session check, e.g. `return (await sessions.get(cookie(request)))?.user ?? null;`
   void request;
+  warnOpenDoor();
   return { id: 'anonymous' };
+}
+
+let warned = false;
+/** Says once, in production, that the stub above is still there. */
+function warnOpenDoor() {
+  if (warned || process.env.NODE_ENV !== 'production') return;
+  warned = true;
+  console.warn(
+    '[latchkey] server/latchkey.js: currentUser() lets every visitor in; add your session check before this app is public.',
+  );
 }
 
 /**
