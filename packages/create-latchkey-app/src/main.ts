@@ -119,7 +119,14 @@ async function fromFlags(flags: Flags, options: RunOptions): Promise<Answers> {
     );
   let apiKey: string | undefined;
   if (flags.keyStdin) {
-    apiKey = (await readAll(options.stdin ?? process.stdin)).trim();
+    const stdin = options.stdin ?? process.stdin;
+    // Typed on a terminal, the key would show as it is typed (and stay in the scrollback).
+    if ((stdin as { isTTY?: boolean }).isTTY)
+      throw new CreateAppError(
+        '--key-stdin reads a pipe, and stdin is a terminal (the key would show as you type it)',
+        'Leave out --key-stdin and paste the key at the hidden prompt, or pipe it: create-latchkey-app my-app --key-stdin < key.txt',
+      );
+    apiKey = (await readAll(stdin)).trim();
     const problem = appKeyProblem(apiKey);
     if (problem)
       throw new CreateAppError(

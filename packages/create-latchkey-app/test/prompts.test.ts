@@ -2,7 +2,7 @@
 // the folder, template, model, URL and key, the key prompt echoes nothing of the key,
 // and the key lands in .env (0600). Each answer is typed once its question shows.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, fakePackages, SHAPED_KEY, tempDir } from './helpers.js';
@@ -43,5 +43,19 @@ describe.skipIf(!HAVE_SCRIPT)('on a terminal', () => {
     expect(readFileSync(env, 'utf8')).toContain(
       `LATCHKEY_API_KEY=${SHAPED_KEY}\n# The Latchkey platform.\nLATCHKEY_BASE_URL=http://127.0.0.1:9999\n`,
     );
+  }, 30_000);
+
+  it('--key-stdin on a terminal: refused (the key would show as it is typed), nothing written', async () => {
+    const cwd = tempDir();
+    const command = `exec ${process.execPath} ${BIN} typed --key-stdin --no-install`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(2);
+    expect(out).toContain('--key-stdin reads a pipe, and stdin is a terminal');
+    expect(existsSync(join(cwd, 'typed'))).toBe(false);
   }, 30_000);
 });

@@ -131,6 +131,7 @@ function expectNoKey(dir: string) {
 describe('the vite template', () => {
   let dir: string;
   let app: Running | undefined;
+  let base: string;
   afterAll(() => app?.stop());
 
   it('scaffolds and installs with the workspace SDK, typechecks and builds; the page bundle holds no key', async () => {
@@ -148,7 +149,7 @@ describe('the vite template', () => {
       env: { ...ENV, PORT: String(port) },
       ready: /Listening on/,
     });
-    const base = `http://127.0.0.1:${port}`;
+    base = `http://127.0.0.1:${port}`;
     const setup = await fetch(`${base}/api/latchkey/setup`);
     const setupText = await setup.text();
     expect(JSON.parse(setupText)).toEqual({ ok: true, model: 'echo', baseUrl: platform.url });
@@ -167,6 +168,34 @@ describe('the vite template', () => {
     expect(await page.text()).toContain('<div id="root"></div>');
   }, 60_000);
 
+  it.skipIf(!HAVE_CHROMIUM && !IN_CI)(
+    'in Chromium (npm start): Connect, and the echo model’s frames come back',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [...HEADLESS_ARGS, ...FAKE_MEDIA_ARGS],
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(base);
+        await page.waitForSelector('#status[data-status="disconnected"]');
+        await page.click('#connect');
+        await page.waitForSelector('#status[data-status="ready"]', { timeout: 20_000 });
+        await page.waitForFunction(
+          () => (document.querySelector('#model-view video') as HTMLVideoElement).videoWidth > 0,
+          undefined,
+          { timeout: 15_000 },
+        );
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
   it('npm run dev: Vite serves the page and the same backend routes, with the key from .env', async () => {
     await app?.stop();
     const port = await freePort();
@@ -182,12 +211,12 @@ describe('the vite template', () => {
       ],
       { cwd: dir, env: ENV, ready: /Local:/ },
     );
-    const base = `http://127.0.0.1:${port}`;
-    const setup = await (await fetch(`${base}/api/latchkey/setup`)).json();
+    const dev = `http://127.0.0.1:${port}`;
+    const setup = await (await fetch(`${dev}/api/latchkey/setup`)).json();
     expect(setup).toEqual({ ok: true, model: 'echo', baseUrl: platform.url });
-    const token = await fetch(`${base}/api/latchkey/token`, { method: 'POST' });
+    const token = await fetch(`${dev}/api/latchkey/token`, { method: 'POST' });
     expect(token.status).toBe(200);
-    const page = await (await fetch(`${base}/src/RealtimeDemo.tsx`)).text();
+    const page = await (await fetch(`${dev}/src/RealtimeDemo.tsx`)).text();
     expect(page).toContain('tokenFromRoute');
     expect(page).not.toContain(key);
   }, 60_000);
@@ -270,6 +299,16 @@ describe('the next template', () => {
       expect(await page.$('#error')).toBeNull();
       await page.click('#disconnect');
       await page.waitForSelector('#status[data-status="disconnected"]');
+      // The batch-job proxy, as the page would call it (createClient({ proxy: '/api/latchkey' })).
+      const job = await page.evaluate(async () => {
+        const r = await fetch('/api/latchkey/v1/generate/render', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: 'a lighthouse', width: 64, height: 64 }),
+        });
+        return { status: r.status, type: r.headers.get('content-type') };
+      });
+      expect(job).toMatchObject({ status: 200, type: expect.stringMatching(/^image\//) });
       for (const body of bodies) expect(body).not.toContain(key);
       expect(errors).toEqual([]);
       await page.close();
