@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { run } from 'create-latchkey-app';
 import { ExitWith } from '../output.js';
 
 /**
@@ -18,6 +17,8 @@ export function registerCreateApp(program: Command) {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(async (args: string[]) => {
+      // Loaded only for this command: the rest of `latchkey` never pays for the prompts.
+      const { run } = await import('create-latchkey-app');
       const code = await run(args);
       if (code !== 0) throw new ExitWith(code);
     });
