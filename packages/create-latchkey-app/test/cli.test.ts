@@ -1,8 +1,16 @@
 // The scaffolder as a script runs it: flags only, no terminal (so nothing is asked and
 // nothing hangs), the exit codes and messages of each refusal, and the files it writes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create, fakePackages, SHAPED_KEY, tempDir } from './helpers.js';
 
 let cwd: string;
@@ -10,6 +18,9 @@ let packs: string;
 beforeAll(() => {
   cwd = tempDir();
   packs = fakePackages();
+});
+afterAll(() => {
+  for (const dir of [cwd, packs]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const quiet = (extra: string[] = []) => ['--no-install', '--latchkey-packages', packs, ...extra];

@@ -2,17 +2,28 @@
 // the folder, template, model, URL and key, the key prompt echoes nothing of the key,
 // and the key lands in .env (0600). Each answer is typed once its question shows.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, fakePackages, SHAPED_KEY, tempDir } from './helpers.js';
 
 const HAVE_SCRIPT = spawnSync('script', ['--version']).status === 0;
 
 describe.skipIf(!HAVE_SCRIPT)('on a terminal', () => {
+  const made: string[] = [];
+  const temp = () => {
+    const dir = tempDir();
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('asks, hides the key, writes .env', async () => {
-    const cwd = tempDir();
+    const cwd = temp();
     const packs = fakePackages();
+    made.push(packs);
     const command = `stty cols 120 rows 40; exec ${process.execPath} ${BIN} --no-install --latchkey-packages ${packs}`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd });
     let out = '';
@@ -46,7 +57,7 @@ describe.skipIf(!HAVE_SCRIPT)('on a terminal', () => {
   }, 30_000);
 
   it('--key-stdin on a terminal: refused (the key would show as it is typed), nothing written', async () => {
-    const cwd = tempDir();
+    const cwd = temp();
     const command = `exec ${process.execPath} ${BIN} typed --key-stdin --no-install`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd });
     let out = '';
