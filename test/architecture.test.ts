@@ -19,8 +19,11 @@ const ALLOWED: Record<string, string[]> = {
   runtime: ['core'],
   sdk: ['core'],
   // The CLI hands the server the built dashboard's folder; the server never imports it.
-  cli: ['server', 'runtime', 'core', 'dashboard'],
+  // `latchkey create-app` runs the scaffolder.
+  cli: ['server', 'runtime', 'core', 'dashboard', 'create-latchkey-app'],
   dashboard: ['sdk', 'core'],
+  // It imports nothing of ours: its templates are files it copies.
+  'create-latchkey-app': [],
 };
 
 /** Server folders that hold the domain: they never import `http/`. */

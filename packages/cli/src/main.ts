@@ -3,6 +3,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
+import { registerCreateApp } from './commands/create-app.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
+  registerCreateApp(program);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
