@@ -3,6 +3,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
+import { registerModel } from './commands/model.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -13,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('latchkey')
     .description('Latchkey: the access layer for realtime AI model platforms')
     .version('0.1.0')
+    // `latchkey --version` is the program's; `latchkey model publish --version V` the command's.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
@@ -21,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
+  registerModel(program);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
