@@ -4,6 +4,7 @@ import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
 import { registerCreateApp } from './commands/create-app.js';
+import { registerModel } from './commands/model.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -14,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('latchkey')
     .description('Latchkey: the access layer for realtime AI model platforms')
     .version('0.1.0')
+    // `latchkey --version` is the program's; `latchkey model publish --version V` the command's.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
@@ -23,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRuntime(program);
   registerAuth(program);
   registerCreateApp(program);
+  registerModel(program);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
