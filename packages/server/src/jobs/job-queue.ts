@@ -107,7 +107,9 @@ export function createJobQueue(deps: {
     await boss
       .complete(h.queue, h.attempt)
       .catch((error) => deps.log.warn('could not complete a queued job', { error: String(error) }));
-    settle(h.jobId, written ?? o);
+    // Not written: the job had finished already (the sweep, another attempt); say what it was.
+    if (written) settle(h.jobId, written);
+    else await checkWaiters();
     await deps.bus
       .publish({ type: 'jobs-changed', model: h.model, finished: h.jobId })
       .catch(() => undefined);
@@ -144,7 +146,7 @@ export function createJobQueue(deps: {
     void pump();
   };
 
-  /** Marks the job running on the runtime; false if its row finished meanwhile. */
+  /** Marks the job running on the runtime and runs it, unless its row finished meanwhile. */
   const claim = async (model: string, job: Job<Payload>, runtimeId: string) => {
     const h: Held = {
       jobId: job.data.jobId,
