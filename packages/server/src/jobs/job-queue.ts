@@ -1,12 +1,13 @@
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
-import type { Job, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { SigningKeys } from '../services/signing-keys.js';
+import { claimJob, type Held, type Payload, ROW_LEASE_MS } from './job-claim.js';
 import { type JobOutcome, jobToken, outcomeOf, recordOutcome } from './job-outcome.js';
 import {
   HEARTBEAT_MS,
@@ -17,35 +18,15 @@ import {
   RETRY_LIMIT,
 } from './queue-store.js';
 
+export { ROW_LEASE_MS } from './job-claim.js';
 export { type JobOutcome, MAX_RESULT_BYTES } from './job-outcome.js';
 
 /** One run of a job may take this long (pg-boss `expireInSeconds`); then it is tried again. */
 export const MAX_RUN_MS = 10 * 60_000;
-/**
- * A running job's row holds its runtime's job slot until `lease_until`, which the process
- * running it renews with its pg-boss lease; a lapsed row lease frees the slot (the sweep
- * queues the row again) so that the job pg-boss puts back can run there.
- */
-export const ROW_LEASE_MS = LEASE_SECONDS * 1000;
 /** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
 export const QUEUE_WAIT_MS = 24 * 3600_000;
 /** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
 const POLL_MS = 1_000;
-
-/** What pg-boss holds of a job (the rest is its row); copied whole into LOST_QUEUE. */
-interface Payload {
-  jobId: string;
-  model: string;
-}
-
-/** A job this process holds: its row, and its pg-boss attempt (the lease). */
-interface Held {
-  jobId: string;
-  model: string;
-  queue: string;
-  attempt: { id: string; retryCount: number };
-  runtimeId: string;
-}
 
 /**
  * The durable job queue: pg-boss in the database, one queue per model. Every serving
@@ -146,36 +127,6 @@ export function createJobQueue(deps: {
     void pump();
   };
 
-  /** Marks the job running on the runtime and runs it, unless its row finished meanwhile. */
-  const claim = async (model: string, job: Job<Payload>, runtimeId: string) => {
-    const h: Held = {
-      jobId: job.data.jobId,
-      model,
-      queue: queueName(model),
-      attempt: { id: job.id, retryCount: job.retryCount },
-      runtimeId,
-    };
-    const now = deps.clock.now();
-    const row = await deps.db
-      .updateTable('jobs')
-      .set({
-        state: 'running',
-        runtime_id: runtimeId,
-        started_at: new Date(now),
-        lease_until: new Date(now + ROW_LEASE_MS),
-      })
-      .where('id', '=', h.jobId)
-      .where('state', 'in', ['queued', 'running'])
-      .returning(['key_id', 'input'])
-      .executeTakeFirst();
-    if (!row) {
-      await boss.complete(h.queue, h.attempt).catch(() => undefined);
-      return;
-    }
-    held.set(h.jobId, h);
-    void run(h, row);
-  };
-
   const pumpModel = async (model: string) => {
     await ensureQueue(model);
     while (!stopped) {
@@ -187,9 +138,12 @@ export function createJobQueue(deps: {
         if (!served) await failUnserved(model);
         return;
       }
-      const [job] = await boss.fetch<Payload>(queueName(model));
-      if (!job) return;
-      await claim(model, job, runtime.id);
+      const claimed = await claimJob(deps, model, runtime);
+      // Full: another process took the slot first; the next look tries the other runtimes.
+      if (claimed === 'full' || claimed === 'empty') return;
+      if (claimed === 'gone') continue;
+      held.set(claimed.held.jobId, claimed.held);
+      void run(claimed.held, claimed.row);
     }
   };
 
