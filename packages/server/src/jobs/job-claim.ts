@@ -20,6 +20,11 @@ export interface Held {
   runtimeId: string;
 }
 
+export interface Claimed {
+  held: Held;
+  row: { key_id: string; input: unknown };
+}
+
 /**
  * A running job's row holds its runtime's job slot until `lease_until`, which the process
  * running it renews with its pg-boss lease; a lapsed row lease frees the slot (the sweep
@@ -28,17 +33,17 @@ export interface Held {
 export const ROW_LEASE_MS = LEASE_SECONDS * 1000;
 
 /**
- * Takes the next job of `model` for `runtime` if the runtime has a free job slot: in one
+ * Takes jobs of `model` for `runtime`, as many as it has free job slots: in one
  * transaction that holds the runtime's slot lock, counts its running jobs, fetches the
- * job from pg-boss and marks its row running. Processes that picked the same free slot
- * take turns, so a runtime is never sent more jobs than it has slots (it would refuse
- * the extra one).
+ * jobs from pg-boss and marks their rows running. Processes that picked the same free
+ * slot take turns, so a runtime is never sent more jobs than it has slots (it would
+ * refuse the extra one). `drained`: fewer jobs were waiting than there were slots.
  */
-export async function claimJob(
+export async function claimJobs(
   deps: { db: Kysely<Database>; clock: Clock; boss: PgBoss },
   model: string,
   runtime: Pick<RuntimeRow, 'id' | 'capacity_jobs'>,
-): Promise<'full' | 'empty' | 'gone' | { held: Held; row: { key_id: string; input: unknown } }> {
+): Promise<{ claimed: Claimed[]; drained: boolean }> {
   const queue = queueName(model);
   return deps.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`latchkey:job-slots:${runtime.id}`}))`.execute(
@@ -50,32 +55,34 @@ export async function claimJob(
       .where('runtime_id', '=', runtime.id)
       .where('state', '=', 'running')
       .executeTakeFirst();
-    if (Number(busy?.n ?? 0) >= runtime.capacity_jobs) return 'full';
+    const free = runtime.capacity_jobs - Number(busy?.n ?? 0);
+    if (free <= 0) return { claimed: [], drained: false };
     const db = inTransaction(trx);
-    const [job] = await deps.boss.fetch<Payload>(queue, { db });
-    if (!job) return 'empty';
-    const attempt = { id: job.id, retryCount: job.retryCount };
+    const jobs = await deps.boss.fetch<Payload>(queue, { db, batchSize: free });
+    const claimed: Claimed[] = [];
     const now = deps.clock.now();
-    const row = await trx
-      .updateTable('jobs')
-      .set({
-        state: 'running',
-        runtime_id: runtime.id,
-        started_at: new Date(now),
-        lease_until: new Date(now + ROW_LEASE_MS),
-      })
-      .where('id', '=', job.data.jobId)
-      .where('state', 'in', ['queued', 'running'])
-      .returning(['key_id', 'input'])
-      .executeTakeFirst();
-    if (!row) {
+    for (const job of jobs) {
+      const attempt = { id: job.id, retryCount: job.retryCount };
+      const row = await trx
+        .updateTable('jobs')
+        .set({
+          state: 'running',
+          runtime_id: runtime.id,
+          started_at: new Date(now),
+          lease_until: new Date(now + ROW_LEASE_MS),
+        })
+        .where('id', '=', job.data.jobId)
+        .where('state', 'in', ['queued', 'running'])
+        .returning(['key_id', 'input'])
+        .executeTakeFirst();
+      if (row)
+        claimed.push({
+          held: { jobId: job.data.jobId, model, queue, attempt, runtimeId: runtime.id },
+          row,
+        });
       // Its row finished meanwhile (the sweep, an earlier attempt): nothing to run.
-      await deps.boss.complete(queue, attempt, null, { db });
-      return 'gone';
+      else await deps.boss.complete(queue, attempt, null, { db });
     }
-    return {
-      held: { jobId: job.data.jobId, model, queue, attempt, runtimeId: runtime.id },
-      row,
-    };
+    return { claimed, drained: jobs.length < free };
   });
 }

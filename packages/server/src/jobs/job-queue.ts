@@ -7,7 +7,7 @@ import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { SigningKeys } from '../services/signing-keys.js';
-import { claimJob, type Held, type Payload, ROW_LEASE_MS } from './job-claim.js';
+import { claimJobs, type Held, type Payload, ROW_LEASE_MS } from './job-claim.js';
 import { type JobOutcome, jobToken, outcomeOf, recordOutcome } from './job-outcome.js';
 import {
   HEARTBEAT_MS,
@@ -57,6 +57,8 @@ export function createJobQueue(deps: {
   let poll: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Lost jobs are looked for on the safety-net poll, not on every wake. */
+  let lostDue = true;
 
   const settle = (jobId: string, outcome: JobOutcome) => {
     for (const w of waiters.get(jobId) ?? []) w(outcome);
@@ -83,14 +85,14 @@ export function createJobQueue(deps: {
 
   const finish = async (h: Pick<Held, 'jobId' | 'model' | 'queue' | 'attempt'>, o: JobOutcome) => {
     const written = await recordOutcome(deps, h.jobId, o);
+    // Not written: the job had finished already (the sweep, another attempt); say what it was.
+    if (written) settle(h.jobId, written);
+    else await checkWaiters();
     // The row first, then pg-boss: a process that dies in between leaves a job that is
     // put back, finds its row finished, and is completed then.
     await boss
       .complete(h.queue, h.attempt)
       .catch((error) => deps.log.warn('could not complete a queued job', { error: String(error) }));
-    // Not written: the job had finished already (the sweep, another attempt); say what it was.
-    if (written) settle(h.jobId, written);
-    else await checkWaiters();
     await deps.bus
       .publish({ type: 'jobs-changed', model: h.model, finished: h.jobId })
       .catch(() => undefined);
@@ -121,10 +123,10 @@ export function createJobQueue(deps: {
     // A stopped process has put the job back already; its outcome is the next attempt's.
     if (held.get(h.jobId) !== h) return;
     held.delete(h.jobId);
+    // finish() tells every process, this one too, that a slot is free.
     await finish(h, outcome).catch((error) =>
       deps.log.warn('could not record a job outcome', { jobId: h.jobId, error: String(error) }),
     );
-    void pump();
   };
 
   const pumpModel = async (model: string) => {
@@ -138,12 +140,14 @@ export function createJobQueue(deps: {
         if (!served) await failUnserved(model);
         return;
       }
-      const claimed = await claimJob(deps, model, runtime);
-      // Full: another process took the slot first; the next look tries the other runtimes.
-      if (claimed === 'full' || claimed === 'empty') return;
-      if (claimed === 'gone') continue;
-      held.set(claimed.held.jobId, claimed.held);
-      void run(claimed.held, claimed.row);
+      const { claimed, drained } = await claimJobs(deps, model, runtime);
+      for (const c of claimed) {
+        held.set(c.held.jobId, c.held);
+        void run(c.held, c.row);
+      }
+      // Drained: nothing more waits. Nothing claimed: another process took the slots first
+      // (the next look tries the other runtimes).
+      if (drained || claimed.length === 0) return;
     }
   };
 
@@ -179,7 +183,10 @@ export function createJobQueue(deps: {
   };
 
   const pumpOnce = async () => {
-    await failLost();
+    if (lostDue) {
+      lostDue = false;
+      await failLost();
+    }
     const models = await deps.db
       .selectFrom('jobs')
       .select('model')
@@ -261,6 +268,7 @@ export function createJobQueue(deps: {
           void checkWaiters().catch(() => undefined);
       });
       poll = setInterval(() => {
+        lostDue = true;
         void pump();
         void checkWaiters().catch(() => undefined);
       }, POLL_MS);
@@ -294,7 +302,7 @@ export function createJobQueue(deps: {
     },
     /** After the enqueueing transaction committed: this process looks now, the others when told. */
     wake(model: string) {
-      void pump();
+      // The bus delivers to this process at once (and then to the others): one look each.
       deps.bus.publish({ type: 'jobs-changed', model }).catch(() => undefined);
     },
     /** Resolves when the job finishes (in any process). */
