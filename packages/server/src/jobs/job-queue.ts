@@ -261,6 +261,7 @@ export function createJobQueue(deps: {
       );
       await boss.start();
       await boss.createQueue(LOST_QUEUE);
+      if (stopped) return;
       deps.bus.subscribe((event) => {
         if (event.type !== 'jobs-changed' || stopped) return;
         void pump();
@@ -317,10 +318,16 @@ export function createJobQueue(deps: {
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(poll);
-      clearInterval(heartbeat);
+      for (const id of [...waiters.keys()])
+        settle(id, {
+          ok: false,
+          code: 'UNAVAILABLE',
+          message: `the server is stopping; poll GET /v1/jobs/${id}`,
+        });
       if (!ready) return;
       await ready.catch(() => undefined);
+      clearInterval(poll);
+      clearInterval(heartbeat);
       await pumping;
       const mine = [...held.values()];
       held.clear();
