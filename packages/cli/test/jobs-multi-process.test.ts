@@ -76,6 +76,8 @@ const slow = defineBatchModel({
   async run(input: { n: number }) {
     runs++;
     if (runs === 1) await held;
+    // Later runs take a moment, as real work does: the slot stays busy while others wait.
+    else await new Promise((r) => setTimeout(r, 50));
     return {
       contentType: 'application/json',
       body: new TextEncoder().encode(JSON.stringify({ doubled: input.n * 2, run: runs })),
@@ -175,4 +177,39 @@ describe('a job whose serve process is killed mid-job', () => {
     expect(result.status).toBe(200);
     expect(await result.json()).toEqual({ doubled: 42, run: 2 });
   }, 120_000);
+
+  it('processes taking turns at one runtime slot never send it a job it would refuse', async () => {
+    // A is dead; B and a new process C share B's runtime, which has one job slot.
+    const b = served[1] as Served;
+    const c = await serve(['--no-bootstrap', '--no-runtime'], env);
+    served.push(c);
+    const key = runJson<{ secret: string }>(['admin', 'key', 'create', '--org', 'jobs'], env);
+    const submit = async (server: Served, n: number) => {
+      const res = await fetch(`${server.url}/v1/jobs/slow`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ n }),
+      });
+      expect(res.status, await res.clone().text()).toBe(202);
+      return ((await res.json()) as { jobId: string }).jobId;
+    };
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => i + 1).map((n) => submit(n % 2 ? b : c, n)),
+    );
+    for (const id of ids) {
+      const job = await vi.waitFor(
+        async () => {
+          const j = (await (
+            await fetch(`${c.url}/v1/jobs/${id}`, {
+              headers: { authorization: `Bearer ${key.secret}` },
+            })
+          ).json()) as { state: string; error: unknown };
+          if (j.state !== 'succeeded' && j.state !== 'failed') throw new Error(j.state);
+          return j;
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+      expect(job).toMatchObject({ state: 'succeeded', error: null });
+    }
+  }, 90_000);
 });

@@ -7,24 +7,26 @@ import type { RunningServer } from '../src/index.js';
 import { embeddedConfig, tempDir } from './helpers.js';
 import { startServer } from './serve-with-runtime.js';
 
-let started: () => void = () => undefined;
-const running = new Promise<void>((r) => {
-  started = r;
-});
-
-/** `slow` before the restart: it starts, then waits until its runtime stops. */
-const held = defineBatchModel({
-  name: 'slow',
-  description: 'holds its job until the runtime stops',
-  input: z.object({ n: z.number().int() }),
-  resultType: 'application/json',
-  run(_input: { n: number }, ctx) {
-    started();
-    return new Promise((_resolve, reject) => {
-      ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
-    });
-  },
-});
+/** A model that starts its job, then holds it until its runtime stops. */
+function heldModel(name: string) {
+  let started: () => void = () => undefined;
+  const running = new Promise<void>((r) => {
+    started = r;
+  });
+  const model = defineBatchModel({
+    name,
+    description: 'holds its job until the runtime stops',
+    input: z.object({ n: z.number().int() }),
+    resultType: 'application/json',
+    run(_input: { n: number }, ctx) {
+      started();
+      return new Promise((_resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+      });
+    },
+  });
+  return { model, running };
+}
 
 /** `slow` after the restart: answers at once. */
 const quick = defineBatchModel({
@@ -40,11 +42,11 @@ const quick = defineBatchModel({
   },
 });
 
-const dir = tempDir('lk-jobs-restart-');
+const dirs = [tempDir('lk-jobs-restart-'), tempDir('lk-jobs-restart-')];
 let server: RunningServer | undefined;
 afterAll(async () => {
   await server?.close();
-  dir.remove();
+  for (const d of dirs) d.remove();
 });
 
 interface Job {
@@ -65,27 +67,32 @@ const call = (path: string, key: string, body?: unknown) =>
 const state = async (key: string, id: string) =>
   ((await (await call(`/v1/jobs/${id}`, key)).json()) as Job).state;
 
+/** Starts a server whose one job slot is held by a job of `model`, with a second job queued. */
+async function holdAndQueue(dir: string, model: string) {
+  const held = heldModel(model);
+  const config = embeddedConfig(dir, { LATCHKEY_AUTH_FAILURES_PER_IP: '0' });
+  server = await startServer(config, {
+    runtime: { models: [...defaultModels(), held.model], capacity: { jobs: 1 } },
+  });
+  const key = server.bootstrap?.apiKey as string;
+  const submit = async (n: number) => {
+    const res = await call(`/v1/jobs/${model}`, key, { n });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as Job).jobId;
+  };
+  const first = await submit(1);
+  await held.running;
+  const second = await submit(2);
+  expect(await state(key, first)).toBe('running');
+  expect(await state(key, second)).toBe('queued');
+  await server.close();
+  server = undefined;
+  return { config, key, first, second };
+}
+
 describe('jobs in an embedded data dir', () => {
   it('a job running and a job queued when the server stops both complete after it starts again', async () => {
-    const config = embeddedConfig(dir.dir, { LATCHKEY_AUTH_FAILURES_PER_IP: '0' });
-    server = await startServer(config, {
-      runtime: { models: [...defaultModels(), held], capacity: { jobs: 1 } },
-    });
-    const key = server.bootstrap?.apiKey as string;
-    const submit = async (n: number) => {
-      const res = await call('/v1/jobs/slow', key, { n });
-      expect(res.status).toBe(202);
-      return ((await res.json()) as Job).jobId;
-    };
-    const first = await submit(1);
-    await running;
-    // The runtime's one job slot is taken: the second job waits in the queue.
-    const second = await submit(2);
-    expect(await state(key, first)).toBe('running');
-    expect(await state(key, second)).toBe('queued');
-    await server.close();
-    server = undefined;
-
+    const { config, key, first, second } = await holdAndQueue(dirs[0]?.dir as string, 'slow');
     server = await startServer(config, {
       runtime: { models: [...defaultModels(), quick], capacity: { jobs: 1 } },
     });
@@ -100,6 +107,26 @@ describe('jobs in an embedded data dir', () => {
         { timeout: 30_000, interval: 50 },
       );
       expect(await (await call(`/v1/jobs/${id}/result`, key)).json()).toEqual({ doubled: n * 2 });
+    }
+  });
+
+  it('jobs for a model no runtime serves after the restart fail with MODEL_UNAVAILABLE', async () => {
+    const { config, key, first, second } = await holdAndQueue(dirs[1]?.dir as string, 'gone');
+    server = await startServer(config, { runtime: { models: defaultModels() } });
+    for (const id of [first, second]) {
+      await vi.waitFor(
+        async () => {
+          if ((await state(key, id)) !== 'failed') throw new Error(`job ${id} not failed yet`);
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+      const job = (await (await call(`/v1/jobs/${id}`, key)).json()) as {
+        error: { code: string; message: string };
+      };
+      expect(job.error).toEqual({
+        code: 'MODEL_UNAVAILABLE',
+        message: 'no runtime serves "gone" any more',
+      });
     }
   });
 });

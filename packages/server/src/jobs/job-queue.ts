@@ -1,12 +1,13 @@
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
-import type { Job, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { SigningKeys } from '../services/signing-keys.js';
+import { claimJobs, type Held, type Payload, ROW_LEASE_MS } from './job-claim.js';
 import { type JobOutcome, jobToken, outcomeOf, recordOutcome } from './job-outcome.js';
 import {
   HEARTBEAT_MS,
@@ -17,35 +18,15 @@ import {
   RETRY_LIMIT,
 } from './queue-store.js';
 
+export { ROW_LEASE_MS } from './job-claim.js';
 export { type JobOutcome, MAX_RESULT_BYTES } from './job-outcome.js';
 
 /** One run of a job may take this long (pg-boss `expireInSeconds`); then it is tried again. */
 export const MAX_RUN_MS = 10 * 60_000;
-/**
- * A running job's row holds its runtime's job slot until `lease_until`, which the process
- * running it renews with its pg-boss lease; a lapsed row lease frees the slot (the sweep
- * queues the row again) so that the job pg-boss puts back can run there.
- */
-export const ROW_LEASE_MS = LEASE_SECONDS * 1000;
 /** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
 export const QUEUE_WAIT_MS = 24 * 3600_000;
 /** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
 const POLL_MS = 1_000;
-
-/** What pg-boss holds of a job (the rest is its row); copied whole into LOST_QUEUE. */
-interface Payload {
-  jobId: string;
-  model: string;
-}
-
-/** A job this process holds: its row, and its pg-boss attempt (the lease). */
-interface Held {
-  jobId: string;
-  model: string;
-  queue: string;
-  attempt: { id: string; retryCount: number };
-  runtimeId: string;
-}
 
 /**
  * The durable job queue: pg-boss in the database, one queue per model. Every serving
@@ -76,6 +57,8 @@ export function createJobQueue(deps: {
   let poll: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** Lost jobs are looked for on the safety-net poll, not on every wake. */
+  let lostDue = true;
 
   const settle = (jobId: string, outcome: JobOutcome) => {
     for (const w of waiters.get(jobId) ?? []) w(outcome);
@@ -102,12 +85,14 @@ export function createJobQueue(deps: {
 
   const finish = async (h: Pick<Held, 'jobId' | 'model' | 'queue' | 'attempt'>, o: JobOutcome) => {
     const written = await recordOutcome(deps, h.jobId, o);
+    // Not written: the job had finished already (the sweep, another attempt); say what it was.
+    if (written) settle(h.jobId, written);
+    else await checkWaiters();
     // The row first, then pg-boss: a process that dies in between leaves a job that is
     // put back, finds its row finished, and is completed then.
     await boss
       .complete(h.queue, h.attempt)
       .catch((error) => deps.log.warn('could not complete a queued job', { error: String(error) }));
-    settle(h.jobId, written ?? o);
     await deps.bus
       .publish({ type: 'jobs-changed', model: h.model, finished: h.jobId })
       .catch(() => undefined);
@@ -138,40 +123,10 @@ export function createJobQueue(deps: {
     // A stopped process has put the job back already; its outcome is the next attempt's.
     if (held.get(h.jobId) !== h) return;
     held.delete(h.jobId);
+    // finish() tells every process, this one too, that a slot is free.
     await finish(h, outcome).catch((error) =>
       deps.log.warn('could not record a job outcome', { jobId: h.jobId, error: String(error) }),
     );
-    void pump();
-  };
-
-  /** Marks the job running on the runtime; false if its row finished meanwhile. */
-  const claim = async (model: string, job: Job<Payload>, runtimeId: string) => {
-    const h: Held = {
-      jobId: job.data.jobId,
-      model,
-      queue: queueName(model),
-      attempt: { id: job.id, retryCount: job.retryCount },
-      runtimeId,
-    };
-    const now = deps.clock.now();
-    const row = await deps.db
-      .updateTable('jobs')
-      .set({
-        state: 'running',
-        runtime_id: runtimeId,
-        started_at: new Date(now),
-        lease_until: new Date(now + ROW_LEASE_MS),
-      })
-      .where('id', '=', h.jobId)
-      .where('state', 'in', ['queued', 'running'])
-      .returning(['key_id', 'input'])
-      .executeTakeFirst();
-    if (!row) {
-      await boss.complete(h.queue, h.attempt).catch(() => undefined);
-      return;
-    }
-    held.set(h.jobId, h);
-    void run(h, row);
   };
 
   const pumpModel = async (model: string) => {
@@ -185,9 +140,14 @@ export function createJobQueue(deps: {
         if (!served) await failUnserved(model);
         return;
       }
-      const [job] = await boss.fetch<Payload>(queueName(model));
-      if (!job) return;
-      await claim(model, job, runtime.id);
+      const { claimed, drained } = await claimJobs(deps, model, runtime);
+      for (const c of claimed) {
+        held.set(c.held.jobId, c.held);
+        void run(c.held, c.row);
+      }
+      // Drained: nothing more waits. Nothing claimed: another process took the slots first
+      // (the next look tries the other runtimes).
+      if (drained || claimed.length === 0) return;
     }
   };
 
@@ -223,7 +183,10 @@ export function createJobQueue(deps: {
   };
 
   const pumpOnce = async () => {
-    await failLost();
+    if (lostDue) {
+      lostDue = false;
+      await failLost();
+    }
     const models = await deps.db
       .selectFrom('jobs')
       .select('model')
@@ -298,6 +261,7 @@ export function createJobQueue(deps: {
       );
       await boss.start();
       await boss.createQueue(LOST_QUEUE);
+      if (stopped) return;
       deps.bus.subscribe((event) => {
         if (event.type !== 'jobs-changed' || stopped) return;
         void pump();
@@ -305,6 +269,7 @@ export function createJobQueue(deps: {
           void checkWaiters().catch(() => undefined);
       });
       poll = setInterval(() => {
+        lostDue = true;
         void pump();
         void checkWaiters().catch(() => undefined);
       }, POLL_MS);
@@ -338,7 +303,7 @@ export function createJobQueue(deps: {
     },
     /** After the enqueueing transaction committed: this process looks now, the others when told. */
     wake(model: string) {
-      void pump();
+      // The bus delivers to this process at once (and then to the others): one look each.
       deps.bus.publish({ type: 'jobs-changed', model }).catch(() => undefined);
     },
     /** Resolves when the job finishes (in any process). */
@@ -353,10 +318,16 @@ export function createJobQueue(deps: {
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(poll);
-      clearInterval(heartbeat);
+      for (const id of [...waiters.keys()])
+        settle(id, {
+          ok: false,
+          code: 'UNAVAILABLE',
+          message: `the server is stopping; poll GET /v1/jobs/${id}`,
+        });
       if (!ready) return;
       await ready.catch(() => undefined);
+      clearInterval(poll);
+      clearInterval(heartbeat);
       await pumping;
       const mine = [...held.values()];
       held.clear();
