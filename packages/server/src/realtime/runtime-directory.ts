@@ -54,8 +54,12 @@ export function createRuntimeDirectory(deps: {
       .execute();
   };
 
+  // Work goes only where the model is ready: not while its weights are pulled, nor after
+  // it failed to load (no state: ready, as built-ins and older runtimes announce).
   const serves = (r: RuntimeRow, model: string, kind: ModelInfo['kind']) =>
-    parseModels(r.models).some((m) => m.name === model && m.kind === kind);
+    parseModels(r.models).some(
+      (m) => m.name === model && m.kind === kind && (m.state ?? 'ready') === 'ready',
+    );
 
   return {
     async attachEmbedded(host, url, secret) {
