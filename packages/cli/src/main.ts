@@ -21,6 +21,9 @@ export async function main(argv: string[]): Promise<number> {
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
+  // Set after the commands exist, so it is the program's alone: its own --version is read
+  // before a command name only, and `runtime --version V` (a model's version) is the command's.
+  program.enablePositionalOptions();
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
