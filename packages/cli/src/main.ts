@@ -14,8 +14,6 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('latchkey')
     .description('Latchkey: the access layer for realtime AI model platforms')
     .version('0.1.0')
-    // `latchkey --version` is the program's; `latchkey model publish --version V` the command's.
-    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
@@ -25,6 +23,9 @@ export async function main(argv: string[]): Promise<number> {
   registerRuntime(program);
   registerAuth(program);
   registerModel(program);
+  // Set after the commands exist, so it is the program's alone: its own --version is read
+  // before a command name only, and `runtime --version V` (a model's version) is the command's.
+  program.enablePositionalOptions();
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
