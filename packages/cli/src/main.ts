@@ -4,6 +4,7 @@ import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
 import { registerModel } from './commands/model.js';
+import { registerModelWeights } from './commands/model-weights.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -23,8 +24,11 @@ export async function main(argv: string[]): Promise<number> {
   registerRuntime(program);
   registerAuth(program);
   registerModel(program);
+  // `latchkey model weights …`, on the model command registerModel made.
+  registerModelWeights(program);
   // Set after the commands exist, so it is the program's alone: its own --version is read
-  // before a command name only, and `runtime --version V` (a model's version) is the command's.
+  // before a command name only, and `runtime --version V`, `model publish --version V`,
+  // `model weights push NAME --version V` take their own.
   program.enablePositionalOptions();
   const json = argv.includes('--json');
   try {
