@@ -171,3 +171,80 @@ export interface DeviceRequest {
   expiresAt: string;
   state: 'pending' | 'approved' | 'denied';
 }
+
+// Partner models (docs/partner-models.md): the Models page of a partner org.
+
+export type ModelKind = 'realtime' | 'batch';
+export type ModelVisibility = 'public' | 'private';
+export type ModelVersionState = 'registered' | 'deploying' | 'live' | 'failed' | 'retired';
+
+/** A published version; its state is read from the org's runtimes as they report. */
+export interface ModelVersion {
+  version: string;
+  state: ModelVersionState;
+  /** The last failure a runtime reported (state `failed`). */
+  failedMessage: string | null;
+  image: string | null;
+  imageDigest: string | null;
+  weightsVersion: string | null;
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+export interface WeightsFile {
+  path: string;
+  digest: string;
+  size: number;
+}
+
+/** A pushed weights version: an OCI artifact in `<org-slug>/weights/<name>`. */
+export interface WeightsVersion {
+  version: string;
+  repository: string;
+  manifestDigest: string;
+  files: WeightsFile[];
+  totalBytes: number;
+  createdAt: string;
+}
+
+/** A runtime of the org that announces the model, with where it is with it. */
+export interface ModelRuntime {
+  id: string;
+  name: string;
+  state: 'online' | 'offline' | 'revoked';
+  version: string | null;
+  modelState: 'deploying' | 'ready' | 'failed' | null;
+  lastSeenAt: string | null;
+}
+
+export interface PartnerModel {
+  id: string;
+  /** `<org-slug>/<name>`. */
+  name: string;
+  kind: ModelKind;
+  description: string;
+  visibility: ModelVisibility;
+  allowedOrgs: string[];
+  defaultVersion: string | null;
+  createdAt: string;
+  versions: ModelVersion[];
+  weights: WeightsVersion[];
+  runtimes: ModelRuntime[];
+}
+
+/** A runtime credential of the org (`rt_…`), and the runtime that registers with it. */
+export interface RuntimeCredential {
+  id: string;
+  name: string;
+  display: string | null;
+  state: 'online' | 'offline' | 'revoked';
+  models: string[];
+  lastSeenAt: string | null;
+  createdAt: string;
+}
+
+export interface CreatedRuntimeCredential {
+  id: string;
+  name: string;
+  secret: string;
+}
