@@ -26,6 +26,7 @@ import type {
   SignInAnswer,
   Usage,
   User,
+  WeightsVersion,
 } from './types.js';
 
 export interface AuditFilters {
@@ -138,6 +139,9 @@ export const api = {
   ) => http.patch<PartnerModel>(`${org(ref)}/models/${seg(model)}`, body),
   retireVersion: (ref: string, model: string, version: string) =>
     http.post<unknown>(`${org(ref)}/models/${seg(model)}/versions/${seg(version)}/retire`, {}),
+
+  weights: (ref: string, model: string) =>
+    http.get<Page<WeightsVersion>>(`${org(ref)}/models/${seg(model)}/weights`),
 
   runtimeCredentials: (ref: string) =>
     http.get<Page<RuntimeCredential>>(`${org(ref)}/runtime-credentials`),

@@ -75,3 +75,11 @@ export const runtimeCredentialsQuery = (org: string) =>
     queryFn: () => api.runtimeCredentials(org),
     refetchInterval: 5_000,
   });
+
+/** A model's weights versions (`model` is the name after the slash). */
+export const weightsQuery = (org: string, model: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'models', model, 'weights'],
+    queryFn: () => api.weights(org, model),
+    refetchInterval: 5_000,
+  });

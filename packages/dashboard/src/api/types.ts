@@ -182,13 +182,36 @@ export type ModelVersionState = 'registered' | 'deploying' | 'live' | 'failed' |
 export interface ModelVersion {
   version: string;
   state: ModelVersionState;
+  default: boolean;
+  image: string | null;
+  /** The image's manifest digest, pinned when the version was published. */
+  imageDigest: string | null;
+  /** The weights version it runs with, and their size once recorded. */
+  weights: { version: string; manifestDigest: string | null; totalBytes: number | null } | null;
+  resources: Record<string, unknown>;
+  /** The online runtimes announcing this version, and what they say of it. */
+  runtimes: Array<{ id: string; state: 'deploying' | 'ready' | 'failed' }>;
   /** The last failure a runtime reported (state `failed`). */
   failedMessage: string | null;
-  image: string | null;
-  imageDigest: string | null;
-  weightsVersion: string | null;
+  failedAt: string | null;
   createdAt: string;
   retiredAt: string | null;
+}
+
+export interface PartnerModel {
+  id: string;
+  /** `<org-slug>/<name>`. */
+  name: string;
+  org: string;
+  kind: ModelKind;
+  description: string;
+  visibility: ModelVisibility;
+  allowedOrgs: string[];
+  defaultVersion: string | null;
+  /** Newest first. */
+  versions: ModelVersion[];
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface WeightsFile {
@@ -205,31 +228,6 @@ export interface WeightsVersion {
   files: WeightsFile[];
   totalBytes: number;
   createdAt: string;
-}
-
-/** A runtime of the org that announces the model, with where it is with it. */
-export interface ModelRuntime {
-  id: string;
-  name: string;
-  state: 'online' | 'offline' | 'revoked';
-  version: string | null;
-  modelState: 'deploying' | 'ready' | 'failed' | null;
-  lastSeenAt: string | null;
-}
-
-export interface PartnerModel {
-  id: string;
-  /** `<org-slug>/<name>`. */
-  name: string;
-  kind: ModelKind;
-  description: string;
-  visibility: ModelVisibility;
-  allowedOrgs: string[];
-  defaultVersion: string | null;
-  createdAt: string;
-  versions: ModelVersion[];
-  weights: WeightsVersion[];
-  runtimes: ModelRuntime[];
 }
 
 /** A runtime credential of the org (`rt_…`), and the runtime that registers with it. */

@@ -1,21 +1,49 @@
-import type { ModelVersion, PartnerModel } from '../../api/types.js';
+import type { ModelVersion, PartnerModel, RuntimeCredential } from '../../api/types.js';
 import { CodeBlock } from '../../components/copy.js';
 import { ago, bytes, when } from '../../lib/format.js';
 import { modelTokenSnippet, serverUrl } from '../../lib/snippets.js';
+import { shortName } from './model-name.js';
+import { ModelWeights } from './model-weights.js';
+
+/**
+ * The runtimes announcing any version of the model now, named from the org's runtime
+ * credentials (a runtime of the operator's has no credential of the org: its id shows).
+ */
+function servingRuntimes(model: PartnerModel, credentials: RuntimeCredential[]) {
+  const out: Array<{
+    id: string;
+    credential: RuntimeCredential | undefined;
+    versions: Array<{ version: string; state: string }>;
+  }> = [];
+  for (const v of model.versions)
+    for (const r of v.runtimes) {
+      let entry = out.find((e) => e.id === r.id);
+      if (!entry) {
+        entry = { id: r.id, credential: credentials.find((c) => c.id === r.id), versions: [] };
+        out.push(entry);
+      }
+      entry.versions.push({ version: v.version, state: r.state });
+    }
+  return out;
+}
 
 /** One model: what it is, its versions and their states, its weights, who serves it. */
 export function ModelCard({
   model,
+  credentials,
   canWrite,
   onEdit,
   onRetire,
 }: {
   model: PartnerModel;
+  credentials: RuntimeCredential[];
   canWrite: boolean;
   onEdit: (model: PartnerModel) => void;
   onRetire: (model: PartnerModel, version: ModelVersion) => void;
 }) {
   const headingId = `model-${model.id}`;
+  const short = shortName(model.name);
+  const serving = servingRuntimes(model, credentials);
   return (
     <section className="model" aria-labelledby={headingId}>
       <div className="page-head">
@@ -39,8 +67,7 @@ export function ModelCard({
       <h3>Versions</h3>
       {model.versions.length === 0 ? (
         <p className="muted">
-          None published yet:{' '}
-          <code>latchkey model publish {model.name.split('/')[1]} --version 1</code>.
+          None published yet: <code>latchkey model publish {short} --version 1</code>.
         </p>
       ) : (
         <table className="table-cards">
@@ -60,9 +87,7 @@ export function ModelCard({
               <tr key={v.version}>
                 <th scope="row" data-label="Version">
                   {v.version}
-                  {v.version === model.defaultVersion ? (
-                    <span className="muted small"> (default)</span>
-                  ) : null}
+                  {v.default ? <span className="muted small"> (default)</span> : null}
                 </th>
                 <td data-label="State">
                   <span className={`badge ${v.state}`}>{v.state}</span>
@@ -70,7 +95,18 @@ export function ModelCard({
                     <span className="small"> {v.failedMessage}</span>
                   ) : null}
                 </td>
-                <td data-label="Weights">{v.weightsVersion ?? '—'}</td>
+                <td data-label="Weights">
+                  {v.weights ? (
+                    <>
+                      {v.weights.version}
+                      {v.weights.totalBytes !== null ? (
+                        <span className="muted small"> · {bytes(v.weights.totalBytes)}</span>
+                      ) : null}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td data-label="Image">
                   {v.image ? (
                     <code className="digest" title={v.imageDigest ?? undefined}>
@@ -105,67 +141,34 @@ export function ModelCard({
       )}
 
       <h3>Weights</h3>
-      {model.weights.length === 0 ? (
-        <p className="muted">
-          None pushed yet:{' '}
-          <code>latchkey model weights push {model.name.split('/')[1]} --version 1 ./weights</code>.
-        </p>
-      ) : (
-        <table className="table-cards">
-          <caption className="visually-hidden">Weights of {model.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Size</th>
-              <th scope="col">Files</th>
-              <th scope="col">Manifest</th>
-              <th scope="col">Pushed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {model.weights.map((w) => (
-              <tr key={w.version}>
-                <th scope="row" data-label="Version">
-                  {w.version}
-                </th>
-                <td data-label="Size" title={`${w.totalBytes} bytes`}>
-                  {bytes(w.totalBytes)}
-                </td>
-                <td data-label="Files">
-                  {w.files.length} {w.files.length === 1 ? 'file' : 'files'}
-                </td>
-                <td data-label="Manifest">
-                  <code className="digest" title={`${w.repository}@${w.manifestDigest}`}>
-                    {w.manifestDigest.slice(0, 19)}…
-                  </code>
-                </td>
-                <td data-label="Pushed">{when(w.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ModelWeights name={model.name} />
 
       <h3>Served by</h3>
-      {model.runtimes.length === 0 ? (
-        <p className="muted">No runtime of this org serves it now.</p>
+      {serving.length === 0 ? (
+        <p className="muted">No runtime serves it now.</p>
       ) : (
         <ul className="plain-list">
-          {model.runtimes.map((r) => (
+          {serving.map((r) => (
             <li key={r.id}>
               <span>
-                <strong>{r.name}</strong> <span className={`badge ${r.state}`}>{r.state}</span>
-                {r.version ? (
-                  <>
+                <strong>{r.credential?.name ?? r.id}</strong>{' '}
+                {r.credential ? (
+                  <span className={`badge ${r.credential.state}`}>{r.credential.state}</span>
+                ) : (
+                  <span className="muted small">(the operator's)</span>
+                )}
+                {r.versions.map((v) => (
+                  <span key={v.version}>
                     {' '}
-                    · version <code>{r.version}</code>
-                  </>
-                ) : null}
-                {r.modelState ? ` · ${r.modelState}` : null}
+                    · version <code>{v.version}</code> {v.state}
+                  </span>
+                ))}
               </span>
-              <span className="muted small" title={when(r.lastSeenAt)}>
-                last seen {ago(r.lastSeenAt)}
-              </span>
+              {r.credential ? (
+                <span className="muted small" title={when(r.credential.lastSeenAt)}>
+                  last seen {ago(r.credential.lastSeenAt)}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>

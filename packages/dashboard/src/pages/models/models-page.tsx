@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/api.js';
-import { modelsQuery } from '../../api/queries.js';
+import { modelsQuery, runtimeCredentialsQuery } from '../../api/queries.js';
 import type { ModelVersion, PartnerModel } from '../../api/types.js';
 import { CodeBlock } from '../../components/copy.js';
 import { ConfirmDialog } from '../../components/dialog.js';
@@ -20,6 +20,7 @@ import { RuntimeCredentials } from './runtime-credentials.js';
 export function ModelsPage() {
   const { org, ref, role } = useOrg();
   const list = useQuery(modelsQuery(ref));
+  const credentials = useQuery(runtimeCredentialsQuery(ref));
   const queryClient = useQueryClient();
   const [registering, setRegistering] = useState(false);
   const [editing, setEditing] = useState<PartnerModel | null>(null);
@@ -71,6 +72,7 @@ export function ModelsPage() {
           <ModelCard
             key={m.id}
             model={m}
+            credentials={credentials.data?.data ?? []}
             canWrite={canWrite}
             onEdit={setEditing}
             onRetire={(model, version) => setRetiring({ model, version })}
