@@ -371,6 +371,26 @@ describe.each(backends)('hardening on $name', (backend) => {
         createDeviceCode: () => ({ clientName: 'fuzz-host' }),
         pollDeviceToken: () => ({ deviceCode: 'x'.repeat(43) }),
         approveDevice: () => ({ org: fuzzOrg }),
+        registerModel: () => ({
+          name: 'fuzz',
+          kind: 'realtime',
+          description: 'd',
+          visibility: 'private',
+          allowedOrgs: [fuzzOrg],
+        }),
+        updateModel: () => ({
+          description: 'd',
+          visibility: 'public',
+          allowedOrgs: [fuzzOrg],
+          defaultVersion: '1',
+        }),
+        publishModelVersion: () => ({
+          version: '1',
+          image: 'registry.example.com/fuzz/m:1',
+          weights: '1',
+          resources: { gpu: 'a100' },
+          default: true,
+        }),
       };
 
       const credentialFor = (path: string): Record<string, string> => {

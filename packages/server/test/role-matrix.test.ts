@@ -12,6 +12,9 @@ import { hasRole, type Role, roleRequiredCode } from '../src/accounts/roles.js';
 import { routes } from '../src/http/app.js';
 import type { Route } from '../src/http/route.js';
 import { type AdminApi, createAdminApi, type RunningServer } from '../src/index.js';
+import { publishVersion } from '../src/models/model-versions.js';
+import { registerModel } from '../src/models/models.js';
+import { findOrg } from '../src/services/orgs.js';
 import {
   answer,
   type Call,
@@ -65,6 +68,8 @@ interface Ctx {
   deviceCode(approved?: boolean): Promise<{ deviceCode: string; userCode: string }>;
   /** A new partner org where the caller is a developer. */
   callerOrg(): Promise<Org>;
+  /** A new partner model of `org` (short name), with version `1` published. */
+  model(): Promise<string>;
   /** The cookie of a new account (for routes that change the caller's own account). */
   freshCookie(): Promise<string>;
 }
@@ -79,6 +84,11 @@ interface Fixture {
    * token, a second-factor step): the handler's own refusal proves the gate let it through.
    */
   reached?: [number, string];
+  /**
+   * A partner route: it also takes the org's partner key, so the credentials test expects
+   * an app key to be refused as the wrong kind, another org's partner key 404.
+   */
+  partner?: true;
 }
 
 let unique = 0;
@@ -155,6 +165,33 @@ const fixtures: Record<string, Fixture> = {
     body: async (c) => ({ org: (await c.callerOrg()).slug }),
   },
   denyDevice: { params: async (c) => ({ userCode: (await c.deviceCode()).userCode }) },
+  listPartnerModels: { partner: true },
+  registerModel: { partner: true, body: () => ({ name: `m${++unique}`, kind: 'realtime' }) },
+  getPartnerModel: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  updateModel: {
+    partner: true,
+    params: async (c) => ({ model: await c.model() }),
+    body: () => ({ description: 'changed', visibility: 'public' }),
+  },
+  publishModelVersion: {
+    partner: true,
+    params: async (c) => ({ model: await c.model() }),
+    body: () => ({ version: '2' }),
+  },
+  retireModelVersion: {
+    partner: true,
+    params: async (c) => ({ model: await c.model(), version: '1' }),
+  },
+  listModelEvents: { partner: true, params: async (c) => ({ model: await c.model() }) },
+};
+
+/** What a partner route answers a credential other than a member's session. */
+const PARTNER_CREDENTIAL: Record<string, [number, string]> = {
+  'no cookie': [401, 'NOT_SIGNED_IN'],
+  'app key': [403, 'WRONG_KEY_KIND'],
+  // The matrix's partner key is another org's: that org is not found.
+  'partner key': [404, 'NOT_FOUND'],
+  'session token': [401, 'INVALID_API_KEY'],
 };
 
 const managed = routes.filter((r): r is Route & { access: NonNullable<Route['access']> } =>
@@ -320,6 +357,23 @@ describe.each(backends)(
             await addMember(own.id, caller.id, 'developer');
             return own;
           },
+          async model() {
+            const name = `m${++unique}`;
+            const owner = await findOrg(db(), org.id);
+            if (!owner.ok) throw new Error(owner.message);
+            const made = await registerModel(server.platform, owner.value, {
+              name,
+              kind: 'realtime',
+              actor: 'test',
+            });
+            if (!made.ok) throw new Error(made.message);
+            const v = await publishVersion(server.platform, owner.value, name, {
+              version: '1',
+              actor: 'test',
+            });
+            if (!v.ok) throw new Error(v.message);
+            return name;
+          },
           async key(kind = 'app') {
             const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
             if (!made.ok) throw new Error(made.message);
@@ -466,7 +520,7 @@ describe.each(backends)(
           CREDENTIALS.map((credential) => ({ route, credential })),
         );
         it.each(cases.map((c) => ({ ...c, name: `${c.credential} · ${label(c.route)}` })))(
-          '$name → 401 NOT_SIGNED_IN',
+          '$name → refused',
           async ({ route, credential }) => {
             const ctx = await setUp('owner', 'own org');
             const secret = bearer[credential];
@@ -474,7 +528,11 @@ describe.each(backends)(
               cookie: null,
               headers: secret ? { authorization: `Bearer ${secret}` } : {},
             });
-            expect(await codeOf(res)).toEqual([401, 'NOT_SIGNED_IN']);
+            expect(await codeOf(res)).toEqual(
+              fixtures[route.spec.operationId]?.partner
+                ? PARTNER_CREDENTIAL[credential]
+                : [401, 'NOT_SIGNED_IN'],
+            );
           },
         );
       });

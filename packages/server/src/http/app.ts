@@ -48,6 +48,13 @@ import { route as rotateKey } from './routes/v1-keys-rotate.js';
 import { route as updateKey } from './routes/v1-keys-update.js';
 import { route as me } from './routes/v1-me.js';
 import { route as listModels } from './routes/v1-models-list.js';
+import { route as listModelEvents } from './routes/v1-org-model-events.js';
+import { route as publishModelVersion } from './routes/v1-org-model-versions-create.js';
+import { route as retireModelVersion } from './routes/v1-org-model-versions-retire.js';
+import { route as registerModel } from './routes/v1-org-models-create.js';
+import { route as getPartnerModel } from './routes/v1-org-models-get.js';
+import { route as listPartnerModels } from './routes/v1-org-models-list.js';
+import { route as updateModel } from './routes/v1-org-models-update.js';
 import { route as listOrgRegistryCredentials } from './routes/v1-org-registry-credentials-list.js';
 import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-credentials-revoke.js';
 import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
@@ -137,6 +144,14 @@ export const routes: Route[] = [
   usage,
   listOrgRegistryCredentials,
   revokeOrgRegistryCredential,
+  // Partner models (a partner key or a member's session).
+  listPartnerModels,
+  registerModel,
+  getPartnerModel,
+  updateModel,
+  publishModelVersion,
+  retireModelVersion,
+  listModelEvents,
   // Device sign-in (the CLI): RFC 8628's shape.
   createDeviceCode,
   pollDeviceToken,

@@ -2,7 +2,13 @@ import { ERROR_CODES, type ErrorCode, isErrorCode, type JobInfo, newId } from '@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso, isoOrNull } from '../db/timestamps.js';
-import { callerGrantRefusal, modelRefusal, visibleTo } from '../realtime/grant-checks.js';
+import { resolveModelRef } from '../models/resolve-model-ref.js';
+import {
+  announces,
+  callerGrantRefusal,
+  modelRefusal,
+  visibleTo,
+} from '../realtime/grant-checks.js';
 import { parseModels } from '../realtime/runtime-credentials.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
 import type { JobRow } from '../realtime/schema.js';
@@ -76,13 +82,18 @@ export function createJobService(deps: {
       `job "${id.slice(0, 64)}"`,
     );
 
-  const submit: JobService['submit'] = async (caller, model, input, req) => {
+  const submit: JobService['submit'] = async (caller, asked, input, req) => {
+    // A partner model: the caller's org may use it, and `model` becomes `name@version`.
+    const resolved = await resolveModelRef(deps.db, asked, caller.orgId);
+    if (!resolved.ok) return resolved;
+    const { name, version } = resolved.value;
+    const model = resolved.value.model ? resolved.value.ref : asked;
     const refusal =
-      modelRefusal(await deps.directory.models(), model, 'batch') ??
+      modelRefusal(await deps.directory.models(), name, 'batch', version) ??
       callerGrantRefusal(caller, model, req.origin);
     if (refusal) return refusal;
     const runtime = (await deps.directory.live()).find((r) =>
-      parseModels(r.models).some((m) => m.name === model && m.kind === 'batch'),
+      parseModels(r.models).some((m) => announces(m, name, 'batch', version)),
     );
     const host = runtime ? await deps.directory.host(runtime.id) : undefined;
     if (!host) return fail('UNAVAILABLE', `no runtime serving "${model}" can be reached; retry`);

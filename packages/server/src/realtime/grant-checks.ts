@@ -2,17 +2,37 @@ import { grantRefusal, type ModelInfo } from '@latchkey/core';
 import type { Caller } from '../services/caller.js';
 import { type Failure, fail, ok, type Result } from '../services/result.js';
 
-/** MODEL_NOT_FOUND unless a live runtime serves `model` as `kind`. */
+/**
+ * Whether a runtime's announced model is `name` as `kind`, ready, in `version` (when one
+ * is asked for; a runtime that announces no version serves whatever it was given).
+ */
+export function announces(
+  m: ModelInfo,
+  name: string,
+  kind: ModelInfo['kind'],
+  version?: string | undefined,
+): boolean {
+  return (
+    m.name === name &&
+    m.kind === kind &&
+    (m.state ?? 'ready') === 'ready' &&
+    (version === undefined || m.version === undefined || m.version === version)
+  );
+}
+
+/** MODEL_NOT_FOUND unless a live runtime serves `model` (in `version`) as `kind`, ready. */
 export function modelRefusal(
   models: ModelInfo[],
   model: string,
   kind: ModelInfo['kind'],
+  version?: string | undefined,
 ): Failure | undefined {
-  if (models.some((m) => m.name === model && m.kind === kind)) return undefined;
-  const names = models.filter((m) => m.kind === kind).map((m) => `"${m.name}"`);
+  if (models.some((m) => announces(m, model, kind, version))) return undefined;
+  const names = [...new Set(models.filter((m) => m.kind === kind).map((m) => `"${m.name}"`))];
+  const what = version === undefined ? `"${model}"` : `"${model}" version ${version}`;
   return fail(
     'MODEL_NOT_FOUND',
-    `no ${kind} model "${model}" is being served${names.length ? `; ${kind} models: ${names.join(', ')}` : ''}`,
+    `no ${kind} model ${what} is being served${names.length ? `; ${kind} models: ${names.join(', ')}` : ''}`,
   );
 }
 

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../services/clock.js';
 import type { SecretBox } from '../services/secret-box.js';
+import { announces } from './grant-checks.js';
 import { createRemoteRuntime } from './remote-runtime.js';
 import { LIVE_MS, parseModels } from './runtime-credentials.js';
 import type { RuntimeRow } from './schema.js';
@@ -26,10 +27,14 @@ export interface RuntimeDirectory {
   host(runtimeId: string): Promise<RuntimeHost | undefined>;
   /** Runtimes heard from within LIVE_MS and not revoked. */
   live(): Promise<RuntimeRow[]>;
-  /** The models live runtimes serve, one entry per name. */
+  /** The models live runtimes serve, one entry per name and version (a ready one first). */
   models(): Promise<ModelInfo[]>;
-  /** The live runtime with the most free room for a session (or a job) of `model`. */
-  pick(model: string, work: 'session' | 'job'): Promise<RuntimeRow | undefined>;
+  /** The live runtime with the most free room for a session (or a job) of `model` (in `version`). */
+  pick(
+    model: string,
+    work: 'session' | 'job',
+    version?: string | undefined,
+  ): Promise<RuntimeRow | undefined>;
   /** Marks the embedded runtime as seen now. */
   touchLocal(): Promise<void>;
 }
@@ -54,8 +59,12 @@ export function createRuntimeDirectory(deps: {
       .execute();
   };
 
-  const serves = (r: RuntimeRow, model: string, kind: ModelInfo['kind']) =>
-    parseModels(r.models).some((m) => m.name === model && m.kind === kind);
+  const serves = (
+    r: RuntimeRow,
+    model: string,
+    kind: ModelInfo['kind'],
+    version: string | undefined,
+  ) => parseModels(r.models).some((m) => announces(m, model, kind, version));
 
   return {
     async attachEmbedded(host, url, secret) {
@@ -118,12 +127,17 @@ export function createRuntimeDirectory(deps: {
     async models() {
       const byName = new Map<string, ModelInfo>();
       for (const r of await live())
-        for (const m of parseModels(r.models)) if (!byName.has(m.name)) byName.set(m.name, m);
+        for (const m of parseModels(r.models)) {
+          const key = `${m.name}@${m.version ?? ''}`;
+          const seen = byName.get(key);
+          if (!seen || ((seen.state ?? 'ready') !== 'ready' && (m.state ?? 'ready') === 'ready'))
+            byName.set(key, m);
+        }
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     },
-    async pick(model, work) {
+    async pick(model, work, version) {
       const kind = work === 'session' ? 'realtime' : 'batch';
-      const candidates = (await live()).filter((r) => serves(r, model, kind));
+      const candidates = (await live()).filter((r) => serves(r, model, kind, version));
       if (candidates.length === 0) return undefined;
       const ids = candidates.map((r) => r.id);
       const busy =

@@ -12,6 +12,7 @@ import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { closeSessions } from './close-sessions.js';
+import { parseModels } from './runtime-credentials.js';
 import type { RuntimeRow } from './schema.js';
 import type { SessionService } from './sessions.js';
 import { SETTLE_MS } from './sweeper.js';
@@ -63,6 +64,8 @@ export async function registerRuntime(
       data: {
         url: input.url,
         models: input.models.map((m) => m.name),
+        // What each model's log shows: the version and state it was announced in.
+        announced: input.models.map((m) => ({ name: m.name, version: m.version, state: m.state })),
         capacity: input.capacity,
         replaced: previous !== null && previous !== input.instanceId,
       },
@@ -156,11 +159,21 @@ export async function deregisterRuntime(
   input: { instanceId: string },
 ): Promise<Result<void>> {
   if (runtime.instance_id !== input.instanceId) return notCurrent(runtime);
-  await deps.db
-    .updateTable('runtimes')
-    .set({ last_seen_at: null })
-    .where('id', '=', runtime.id)
-    .execute();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('runtimes')
+      .set({ last_seen_at: null })
+      .where('id', '=', runtime.id)
+      .execute();
+    await auditInTransaction(trx, deps.clock, {
+      orgId: null,
+      action: 'runtime.deregistered',
+      actor: runtime.id,
+      target: runtime.id,
+      outcome: 'ok',
+      data: { models: parseModels(runtime.models).map((m) => m.name) },
+    });
+  });
   await closeSessions(
     deps,
     (eb) => eb.and([eb('runtime_id', '=', runtime.id)]),

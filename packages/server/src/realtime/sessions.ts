@@ -3,6 +3,7 @@ import type { Logger, RuntimeEvent } from '@latchkey/core/node';
 import { type TurnConfig, turnCredentials } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { resolveModelRef } from '../models/resolve-model-ref.js';
 import type { AuditWriter } from '../services/audit.js';
 import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
@@ -73,9 +74,14 @@ export function createSessionService(deps: SessionDeps): SessionService {
   };
 
   const create: SessionService['create'] = async (caller, input, req) => {
-    const { model } = input;
+    // A partner model: the caller's org may use it, and `model` becomes `name@version`
+    // (the default's when bare), which the grant and the runtime check.
+    const resolved = await resolveModelRef(deps.db, input.model, caller.orgId);
+    if (!resolved.ok) return refused(caller, input.model, req, resolved);
+    const { name, version } = resolved.value;
+    const model = resolved.value.model ? resolved.value.ref : input.model;
     const models = await deps.directory.models();
-    const unknown = modelRefusal(models, model, 'realtime');
+    const unknown = modelRefusal(models, name, 'realtime', version);
     if (unknown) return refused(caller, model, req, unknown);
     const denied = callerGrantRefusal(caller, model, req.origin);
     if (denied) return refused(caller, model, req, denied);
@@ -110,7 +116,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
       tokenId = minted.tokenId;
     }
 
-    const runtime = await deps.directory.pick(model, 'session');
+    const runtime = await deps.directory.pick(name, 'session', version);
     const now = deps.clock.now();
     const row: SessionRow = {
       id: newId('ses', now),

@@ -9,6 +9,7 @@ import {
   ORIGIN_RULE,
 } from '@latchkey/core';
 import { z } from 'zod';
+import { resolveModelRef } from '../../models/resolve-model-ref.js';
 import { mintToken } from '../../services/mint-token.js';
 import { authenticateKey } from '../authenticate.js';
 import { HttpError } from '../http-error.js';
@@ -56,7 +57,15 @@ export const spec: RouteSpec = {
     201: { description: 'The token', schema: CreateTokenResponse },
     400: { description: 'INVALID_REQUEST' },
     401: { description: 'MISSING_API_KEY, INVALID_API_KEY, API_KEY_EXPIRED, API_KEY_REVOKED' },
-    403: { description: 'WRONG_KEY_KIND (partner keys cannot mint)' },
+    403: {
+      description:
+        "WRONG_KEY_KIND (partner keys cannot mint), MODEL_NOT_ALLOWED (a private partner model that does not list the key's org)",
+    },
+    404: {
+      description:
+        'MODEL_NOT_FOUND, MODEL_VERSION_NOT_FOUND (a partner model or version that does not exist)',
+    },
+    410: { description: 'MODEL_RETIRED' },
     413: { description: 'PAYLOAD_TOO_LARGE' },
     429: { description: 'RATE_LIMITED' },
   },
@@ -83,6 +92,15 @@ export const route: Route = {
       }
     }
     const body = await readJson(c, CreateTokenBody, true);
+    // Each partner model named must be usable by this org now ("*" is checked at use).
+    for (const model of body.models ?? []) {
+      if (model === '*') continue;
+      const usable = await resolveModelRef(p.db, model, key.orgId);
+      if (!usable.ok) {
+        p.metrics.mints.inc({ outcome: 'refused' });
+        throw HttpError.from(usable);
+      }
+    }
     const minted = mintToken(
       { clock: p.clock, signingKeys: p.signingKeys, issuer: p.issuer, audience: p.config.audience },
       key,
