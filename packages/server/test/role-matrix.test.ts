@@ -14,6 +14,7 @@ import type { Route } from '../src/http/route.js';
 import { type AdminApi, createAdminApi, type RunningServer } from '../src/index.js';
 import { publishVersion } from '../src/models/model-versions.js';
 import { registerModel } from '../src/models/models.js';
+import { createRuntimeCredential } from '../src/realtime/runtime-credentials.js';
 import { findOrg } from '../src/services/orgs.js';
 import {
   answer,
@@ -63,6 +64,8 @@ interface Ctx {
   session(): Promise<string>;
   /** An unexpired registry credential of `org`. */
   credential(): Promise<string>;
+  /** An active runtime credential of `org` (a partner org's runtime). */
+  runtimeCredential(): Promise<string>;
   signIn(email: string): Promise<string>;
   /** A pending device sign-in code; `approved`: approved for `org` by its owner. */
   deviceCode(approved?: boolean): Promise<{ deviceCode: string; userCode: string }>;
@@ -85,8 +88,8 @@ interface Fixture {
    */
   reached?: [number, string];
   /**
-   * A partner route: it also takes the org's partner key, so the credentials test expects
-   * an app key to be refused as the wrong kind, another org's partner key 404.
+   * A partner route (`requirePartnerOrg`): it also takes the org's partner key, so the
+   * other credentials are refused as keys are, not as a missing cookie.
    */
   partner?: true;
 }
@@ -183,13 +186,22 @@ const fixtures: Record<string, Fixture> = {
     params: async (c) => ({ model: await c.model(), version: '1' }),
   },
   listModelEvents: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  listRuntimeCredentials: { partner: true },
+  createRuntimeCredential: { partner: true, body: () => ({ name: 'matrix runtime' }) },
+  revokeRuntimeCredential: {
+    partner: true,
+    params: async (c) => ({ id: await c.runtimeCredential() }),
+  },
 };
 
-/** What a partner route answers a credential other than a member's session. */
-const PARTNER_CREDENTIAL: Record<string, [number, string]> = {
+/**
+ * What a partner route answers a credential other than the account session: the
+ * partner key of another org is 404 like any other org's resource, an app key is the
+ * wrong kind, a session token is no key at all.
+ */
+const PARTNER_REFUSALS: Record<string, [number, string]> = {
   'no cookie': [401, 'NOT_SIGNED_IN'],
   'app key': [403, 'WRONG_KEY_KIND'],
-  // The matrix's partner key is another org's: that org is not found.
   'partner key': [404, 'NOT_FOUND'],
   'session token': [401, 'INVALID_API_KEY'],
 };
@@ -403,6 +415,15 @@ describe.each(backends)(
               .execute();
             return id;
           },
+          async runtimeCredential() {
+            const made = await createRuntimeCredential(server.platform, {
+              name: 'matrix runtime',
+              actor: 'test',
+              orgId: org.id,
+            });
+            if (!made.ok) throw new Error(made.message);
+            return made.value.id;
+          },
           async credential() {
             const key = await this.key('partner');
             const id = newId('tok');
@@ -519,22 +540,25 @@ describe.each(backends)(
         const cases = gated.flatMap((route) =>
           CREDENTIALS.map((credential) => ({ route, credential })),
         );
-        it.each(cases.map((c) => ({ ...c, name: `${c.credential} · ${label(c.route)}` })))(
-          '$name → refused',
-          async ({ route, credential }) => {
-            const ctx = await setUp('owner', 'own org');
-            const secret = bearer[credential];
-            const res = await send(route, ctx, {
-              cookie: null,
-              headers: secret ? { authorization: `Bearer ${secret}` } : {},
-            });
-            expect(await codeOf(res)).toEqual(
-              fixtures[route.spec.operationId]?.partner
-                ? PARTNER_CREDENTIAL[credential]
-                : [401, 'NOT_SIGNED_IN'],
-            );
-          },
-        );
+        const want = (route: Route, credential: (typeof CREDENTIALS)[number]) =>
+          fixtures[route.spec.operationId]?.partner
+            ? (PARTNER_REFUSALS[credential] as [number, string])
+            : ([401, 'NOT_SIGNED_IN'] as [number, string]);
+        it.each(
+          cases.map((c) => ({
+            ...c,
+            want: want(c.route, c.credential),
+            name: `${c.credential} · ${label(c.route)} → ${want(c.route, c.credential).join(' ')}`,
+          })),
+        )('$name', async ({ route, credential, want }) => {
+          const ctx = await setUp('owner', 'own org');
+          const secret = bearer[credential];
+          const res = await send(route, ctx, {
+            cookie: null,
+            headers: secret ? { authorization: `Bearer ${secret}` } : {},
+          });
+          expect(await codeOf(res)).toEqual(want);
+        });
       });
 
       describe('CSRF on state-changing routes', () => {
