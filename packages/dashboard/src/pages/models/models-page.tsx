@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/api.js';
 import { modelsQuery, runtimeCredentialsQuery } from '../../api/queries.js';
 import type { ModelVersion, PartnerModel } from '../../api/types.js';
@@ -22,6 +22,20 @@ export function ModelsPage() {
   const list = useQuery(modelsQuery(ref));
   const credentials = useQuery(runtimeCredentialsQuery(ref));
   const queryClient = useQueryClient();
+  // A runtime that just joined shows in the models before the credentials' next poll:
+  // fetch them now, so "Served by" does not call it offline or never seen.
+  const stale = (list.data?.data ?? []).some((m) =>
+    m.versions.some((v) =>
+      v.runtimes.some((r) => {
+        const c = credentials.data?.data.find((x) => x.id === r.id);
+        return c !== undefined && c.state !== 'online';
+      }),
+    ),
+  );
+  useEffect(() => {
+    if (stale)
+      void queryClient.invalidateQueries({ queryKey: runtimeCredentialsQuery(ref).queryKey });
+  }, [stale, queryClient, ref]);
   const [registering, setRegistering] = useState(false);
   const [editing, setEditing] = useState<PartnerModel | null>(null);
   const [retiring, setRetiring] = useState<{ model: PartnerModel; version: ModelVersion } | null>(

@@ -79,7 +79,7 @@ export function RegisterModelDialog({
         </div>
         <div className="field">
           <label htmlFor="model-description">Description</label>
-          <textarea id="model-description" name="description" maxLength={500} rows={3} />
+          <textarea id="model-description" name="description" maxLength={2000} rows={3} />
         </div>
         <div className="field">
           <label htmlFor="model-visibility">Visibility</label>
