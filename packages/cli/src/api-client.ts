@@ -78,7 +78,12 @@ export function serverUrl(text: string): string {
 export async function api<T>(
   server: string,
   path: string,
-  init: { method?: 'GET' | 'POST'; apiKey?: string; basic?: string; body?: unknown } = {},
+  init: {
+    method?: 'GET' | 'POST' | 'DELETE';
+    apiKey?: string;
+    basic?: string;
+    body?: unknown;
+  } = {},
 ): Promise<T> {
   let res: JsonAnswer;
   try {

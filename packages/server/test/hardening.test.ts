@@ -386,6 +386,7 @@ describe.each(backends)('hardening on $name', (backend) => {
           allowedOrgs: [fuzzOrg],
           defaultVersion: '1',
         }),
+        recordWeights: () => ({ version: '1', manifestDigest: `sha256:${'a'.repeat(64)}` }),
         publishModelVersion: () => ({
           version: '1',
           image: 'registry.example.com/fuzz/m:1',

@@ -73,6 +73,8 @@ interface Ctx {
   callerOrg(): Promise<Org>;
   /** A new partner model of `org` (short name), with version `1` published. */
   model(): Promise<string>;
+  /** A new model of `org` with a recorded weights version (a row: the matrix has no registry). */
+  weights(): Promise<{ model: string; version: string }>;
   /** The cookie of a new account (for routes that change the caller's own account). */
   freshCookie(): Promise<string>;
 }
@@ -191,6 +193,20 @@ const fixtures: Record<string, Fixture> = {
   revokeRuntimeCredential: {
     partner: true,
     params: async (c) => ({ id: await c.runtimeCredential() }),
+  },
+  listWeights: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  // The matrix server fronts no registry: a caller let through gets that far.
+  recordWeights: {
+    partner: true,
+    params: async (c) => ({ model: await c.model() }),
+    body: () => ({ version: '1', manifestDigest: `sha256:${'a'.repeat(64)}` }),
+    reached: [404, 'REGISTRY_NOT_CONFIGURED'],
+  },
+  getWeights: { partner: true, params: (c) => c.weights() },
+  deleteWeights: {
+    partner: true,
+    params: (c) => c.weights(),
+    reached: [404, 'REGISTRY_NOT_CONFIGURED'],
   },
 };
 
@@ -385,6 +401,33 @@ describe.each(backends)(
             });
             if (!v.ok) throw new Error(v.message);
             return name;
+          },
+          async weights() {
+            const model = await this.model();
+            const row = await db()
+              .selectFrom('models')
+              .select('id')
+              .where('name', '=', `${org.slug}/${model}`)
+              .executeTakeFirstOrThrow();
+            await db()
+              .insertInto('weights')
+              .values({
+                id: newId('wts'),
+                org_id: org.id,
+                model_id: row.id,
+                version: 'w1',
+                repository: `${org.slug}/weights/${model}`,
+                manifest_digest: `sha256:${'b'.repeat(64)}`,
+                files: JSON.stringify([
+                  { path: 'a.bin', digest: `sha256:${'c'.repeat(64)}`, size: 3 },
+                ]),
+                total_bytes: 3,
+                created_at: at(),
+                created_by: 'test',
+                deleted_at: null,
+              })
+              .execute();
+            return { model, version: 'w1' };
           },
           async key(kind = 'app') {
             const made = await admin.createKey({ org: org.id, kind, actor: 'test' });

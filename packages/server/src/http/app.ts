@@ -51,6 +51,10 @@ import { route as listModels } from './routes/v1-models-list.js';
 import { route as listModelEvents } from './routes/v1-org-model-events.js';
 import { route as publishModelVersion } from './routes/v1-org-model-versions-create.js';
 import { route as retireModelVersion } from './routes/v1-org-model-versions-retire.js';
+import { route as recordWeights } from './routes/v1-org-model-weights-create.js';
+import { route as deleteWeights } from './routes/v1-org-model-weights-delete.js';
+import { route as getWeights } from './routes/v1-org-model-weights-get.js';
+import { route as listWeights } from './routes/v1-org-model-weights-list.js';
 import { route as registerModel } from './routes/v1-org-models-create.js';
 import { route as getPartnerModel } from './routes/v1-org-models-get.js';
 import { route as listPartnerModels } from './routes/v1-org-models-list.js';
@@ -149,6 +153,10 @@ export const routes: Route[] = [
   usage,
   listOrgRegistryCredentials,
   revokeOrgRegistryCredential,
+  listWeights,
+  recordWeights,
+  getWeights,
+  deleteWeights,
   // Partner models (a partner key or a member's session).
   listPartnerModels,
   registerModel,
