@@ -222,12 +222,18 @@ export interface WeightsFile {
 
 /** A pushed weights version: an OCI artifact in `<org-slug>/weights/<name>`. */
 export interface WeightsVersion {
+  /** `<org-slug>/<name>`. */
+  model: string;
   version: string;
+  /** HOST[:PORT] of the registry. */
+  registry: string | null;
   repository: string;
   manifestDigest: string;
-  files: WeightsFile[];
   totalBytes: number;
+  fileCount: number;
+  files: WeightsFile[];
   createdAt: string;
+  createdBy: string;
 }
 
 /** A runtime credential of the org (`rt_…`), and the runtime that registers with it. */

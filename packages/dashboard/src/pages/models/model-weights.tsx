@@ -43,7 +43,7 @@ export function ModelWeights({ name }: { name: string }) {
               {bytes(w.totalBytes)}
             </td>
             <td data-label="Files">
-              {w.files.length} {w.files.length === 1 ? 'file' : 'files'}
+              {w.fileCount} {w.fileCount === 1 ? 'file' : 'files'}
             </td>
             <td data-label="Manifest">
               <code className="digest" title={`${w.repository}@${w.manifestDigest}`}>
