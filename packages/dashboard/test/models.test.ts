@@ -168,6 +168,13 @@ describe.skipIf(!chromiumGate())(
       expect(text).toContain('No runtime serves it now.');
       await card.getByText('None pushed yet').waitFor();
       expect(await card.getByRole('alert').count()).toBe(0);
+      // An app developer's token names it as <org>/<name>.
+      await card.getByText('Use makers/styler from an app').click();
+      const snippet = card.getByRole('figure', { name: 'A session token for makers/styler' });
+      expect(await snippet.textContent()).toContain(
+        `curl -X POST ${lk.url}/v1/tokens -H "Authorization: Bearer rk_…"`,
+      );
+      expect(await snippet.textContent()).toContain(`-d '{"models":["makers/styler"]}'`);
       // The same name again: the API's code and message, in the dialog.
       await page.getByRole('button', { name: 'Register a model' }).click();
       await dialog.getByLabel('Name').fill('styler');
@@ -339,6 +346,19 @@ describe.skipIf(!chromiumGate())(
         );
       } finally {
         await viewer.close();
+      }
+    });
+
+    it('fits a 360 px phone without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 360, height: 800 });
+      try {
+        await page.getByRole('region', { name: 'makers/styler' }).waitFor();
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          360,
+        );
+        await check('models-360px');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 });
       }
     });
 
