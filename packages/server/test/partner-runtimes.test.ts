@@ -348,7 +348,8 @@ describe.each(backends)('partner runtimes on $name', (backend) => {
           action: 'runtime.registered',
         });
         expect(joined[0]?.outcome).toBe('ok');
-        expect(joined[0]?.data.models).toEqual([
+        expect(joined[0]?.data.models).toEqual(['modelco/styler']);
+        expect(joined[0]?.data.announced).toEqual([
           { name: 'modelco/styler', version: '1', state: 'failed' },
         ]);
         const failed = await server.platform.db

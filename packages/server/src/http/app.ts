@@ -165,7 +165,6 @@ export const routes: Route[] = [
   publishModelVersion,
   retireModelVersion,
   listModelEvents,
-  // Partner runtimes' credentials (a partner key or a member's session).
   listRuntimeCredentials,
   createRuntimeCredential,
   revokeRuntimeCredential,

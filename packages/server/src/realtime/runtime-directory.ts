@@ -59,8 +59,6 @@ export function createRuntimeDirectory(deps: {
       .execute();
   };
 
-  // Work goes only where the model is ready: not while its weights are pulled, nor after
-  // it failed to load (no state: ready, as built-ins and older runtimes announce).
   const serves = (
     r: RuntimeRow,
     model: string,

@@ -49,7 +49,11 @@ export async function registerRuntime(
         target: runtime.id,
         outcome: refused.code,
         ip: context.ip,
-        data: { models: announced(input.models), message: refused.message },
+        data: {
+          models: input.models.map((m) => m.name),
+          announced: announced(input.models),
+          message: refused.message,
+        },
       }),
     );
     return refused;
@@ -81,7 +85,9 @@ export async function registerRuntime(
       ip: context.ip,
       data: {
         url: input.url,
-        models: announced(input.models),
+        models: input.models.map((m) => m.name),
+        // What each model's log shows: the version and state it was announced in.
+        announced: announced(input.models),
         capacity: input.capacity,
         replaced: previous !== null && previous !== input.instanceId,
       },
@@ -227,7 +233,7 @@ export async function deregisterRuntime(
       actor: runtime.id,
       target: runtime.id,
       outcome: 'ok',
-      data: { models: announced(parseModels(runtime.models)) },
+      data: { models: parseModels(runtime.models).map((m) => m.name) },
     });
   });
   await closeSessions(
