@@ -3,6 +3,7 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
+import { registerModel } from './commands/model.js';
 import { registerModelWeights } from './commands/model-weights.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
@@ -15,17 +16,17 @@ export async function main(argv: string[]): Promise<number> {
     .description('Latchkey: the access layer for realtime AI model platforms')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    // The program's own options (--version) only before a command, so commands may
-    // take a --version V of their own (`model weights push NAME --version 2`).
-    .enablePositionalOptions();
+    .showHelpAfterError('(run with --help for usage)');
   registerServe(program);
   registerAdmin(program);
   registerAdminRegistry(program);
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
-  registerModelWeights(program);
+  registerModel(program, registerModelWeights);
+  // Set after the commands exist, so it is the program's alone: its own --version is read
+  // before a command name only, and `runtime --version V` (a model's version) is the command's.
+  program.enablePositionalOptions();
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,6 +8,7 @@ import {
 import type { JobOutput, Logger } from '@latchkey/core/node';
 import type { MediaStreamTrack } from 'werift';
 import type { z } from 'zod';
+import type { Deployment } from './deployment.js';
 
 /** What a realtime model's hooks and command handlers get for the session they serve. */
 export interface SessionContext<State = unknown> {
@@ -29,6 +30,8 @@ export interface SessionContext<State = unknown> {
   readonly log: Logger;
   /** Epoch milliseconds, from the runtime's clock. */
   now(): number;
+  /** The directory of this version's pulled weights (`latchkey runtime --model`), if it has any. */
+  readonly weightsPath?: string;
 }
 
 /**
@@ -92,6 +95,8 @@ export interface RealtimeModel {
   onSessionStart(ctx: SessionContext): void | Promise<void>;
   onSessionEnd(ctx: SessionContext, reason: CloseReason): void | Promise<void>;
   onTrack(link: MediaLink, ctx: SessionContext): void;
+  /** Set when served as a partner model's version (`deployModel`). */
+  readonly deployment?: Deployment;
 }
 
 /** What a batch model's `run` gets. */
@@ -102,6 +107,8 @@ export interface JobContext {
   /** Aborted when the runtime shuts down. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** The directory of this version's pulled weights (`latchkey runtime --model`), if it has any. */
+  readonly weightsPath?: string;
 }
 
 export interface BatchModelDefinition<S extends z.ZodType> {
@@ -125,6 +132,8 @@ export interface BatchModel {
   readonly input: z.ZodType;
   readonly resultType: string;
   run(input: unknown, ctx: JobContext): Promise<JobOutput>;
+  /** Set when served as a partner model's version (`deployModel`). */
+  readonly deployment?: Deployment;
 }
 
 export type Model = RealtimeModel | BatchModel;

@@ -14,6 +14,7 @@ import type { Route } from '../src/http/route.js';
 import { type AdminApi, createAdminApi, type RunningServer } from '../src/index.js';
 import { publishVersion } from '../src/models/model-versions.js';
 import { registerModel } from '../src/models/models.js';
+import { createRuntimeCredential } from '../src/realtime/runtime-credentials.js';
 import { findOrg } from '../src/services/orgs.js';
 import {
   answer,
@@ -63,6 +64,8 @@ interface Ctx {
   session(): Promise<string>;
   /** An unexpired registry credential of `org`. */
   credential(): Promise<string>;
+  /** An active runtime credential of `org` (a partner org's runtime). */
+  runtimeCredential(): Promise<string>;
   signIn(email: string): Promise<string>;
   /** A pending device sign-in code; `approved`: approved for `org` by its owner. */
   deviceCode(approved?: boolean): Promise<{ deviceCode: string; userCode: string }>;
@@ -185,6 +188,12 @@ const fixtures: Record<string, Fixture> = {
     params: async (c) => ({ model: await c.model(), version: '1' }),
   },
   listModelEvents: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  listRuntimeCredentials: { partner: true },
+  createRuntimeCredential: { partner: true, body: () => ({ name: 'matrix runtime' }) },
+  revokeRuntimeCredential: {
+    partner: true,
+    params: async (c) => ({ id: await c.runtimeCredential() }),
+  },
   listWeights: { partner: true, params: async (c) => ({ model: await c.model() }) },
   // The matrix server fronts no registry: a caller let through gets that far.
   recordWeights: {
@@ -445,6 +454,15 @@ describe.each(backends)(
               })
               .execute();
             return id;
+          },
+          async runtimeCredential() {
+            const made = await createRuntimeCredential(server.platform, {
+              name: 'matrix runtime',
+              actor: 'test',
+              orgId: org.id,
+            });
+            if (!made.ok) throw new Error(made.message);
+            return made.value.id;
           },
           async credential() {
             const key = await this.key('partner');

@@ -61,6 +61,9 @@ import { route as listPartnerModels } from './routes/v1-org-models-list.js';
 import { route as updateModel } from './routes/v1-org-models-update.js';
 import { route as listOrgRegistryCredentials } from './routes/v1-org-registry-credentials-list.js';
 import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-credentials-revoke.js';
+import { route as createRuntimeCredential } from './routes/v1-org-runtime-credentials-create.js';
+import { route as listRuntimeCredentials } from './routes/v1-org-runtime-credentials-list.js';
+import { route as revokeRuntimeCredential } from './routes/v1-org-runtime-credentials-revoke.js';
 import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
 import { route as listOrgSessions } from './routes/v1-org-sessions-list.js';
 import { route as createOrg } from './routes/v1-orgs-create.js';
@@ -79,6 +82,7 @@ import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
 import { route as runtimeEvents } from './routes/v1-runtimes-events.js';
 import { route as heartbeatRuntime } from './routes/v1-runtimes-heartbeat.js';
 import { route as registerRuntime } from './routes/v1-runtimes-register.js';
+import { route as resolveRuntimeModel } from './routes/v1-runtimes-resolve.js';
 import { route as createSession } from './routes/v1-sessions-create.js';
 import { route as deleteSession } from './routes/v1-sessions-delete.js';
 import { route as getSession } from './routes/v1-sessions-get.js';
@@ -105,6 +109,7 @@ export const routes: Route[] = [
   heartbeatRuntime,
   runtimeEvents,
   deregisterRuntime,
+  resolveRuntimeModel,
   createRegistryCredentials,
   registryToken,
   // Accounts and management (cookie sessions only).
@@ -160,6 +165,9 @@ export const routes: Route[] = [
   publishModelVersion,
   retireModelVersion,
   listModelEvents,
+  listRuntimeCredentials,
+  createRuntimeCredential,
+  revokeRuntimeCredential,
   // Device sign-in (the CLI): RFC 8628's shape.
   createDeviceCode,
   pollDeviceToken,
