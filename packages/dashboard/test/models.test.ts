@@ -283,12 +283,21 @@ describe.skipIf(!chromiumGate())(
       const edit = page.getByRole('dialog', { name: 'Change makers/styler' });
       await edit.getByLabel('Visibility').selectOption('private');
       await edit.getByLabel('Default version').selectOption('2');
+      // The non-partner org of the first step may use it while it is private.
+      await edit.getByLabel('Also allowed (private)').fill('plain');
+      await edit.getByLabel('Description').fill('Restyles a webcam stream, now in 4K');
       await check('change-model');
       await edit.getByRole('button', { name: 'Save changes' }).click();
       await card.getByRole('row', { name: /^2 \(default\)/ }).waitFor();
-      expect(await card.textContent()).toContain('private');
+      expect(await card.textContent()).toContain('private · also plain');
+      expect(await card.textContent()).toContain('now in 4K');
       const model = await call('GET', '/v1/orgs/makers/models/styler');
-      expect(model.body).toMatchObject({ visibility: 'private', defaultVersion: '2' });
+      expect(model.body).toMatchObject({
+        visibility: 'private',
+        defaultVersion: '2',
+        allowedOrgs: ['plain'],
+        description: 'Restyles a webcam stream, now in 4K',
+      });
 
       await card.getByRole('button', { name: 'Retire makers/styler version 1' }).click();
       const confirm = page.getByRole('dialog', { name: 'Retire makers/styler version 1?' });

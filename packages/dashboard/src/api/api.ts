@@ -135,7 +135,12 @@ export const api = {
   updateModel: (
     ref: string,
     model: string,
-    body: { description?: string; visibility?: ModelVisibility; defaultVersion?: string },
+    body: {
+      description?: string;
+      visibility?: ModelVisibility;
+      allowedOrgs?: string[];
+      defaultVersion?: string;
+    },
   ) => http.patch<PartnerModel>(`${org(ref)}/models/${seg(model)}`, body),
   retireVersion: (ref: string, model: string, version: string) =>
     http.post<unknown>(`${org(ref)}/models/${seg(model)}/versions/${seg(version)}/retire`, {}),

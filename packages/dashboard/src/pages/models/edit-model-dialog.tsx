@@ -7,7 +7,18 @@ import { ErrorView } from '../../components/error-view.js';
 import { useOrg } from '../../layout/org-context.js';
 import { shortName } from './model-name.js';
 
-/** `PATCH /v1/orgs/{org}/models/{model}`: visibility and the default version. */
+/** "a, b ,c" → ["a", "b", "c"], sorted (the API lists them by slug). */
+const orgList = (text: string) =>
+  [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
+
+/** `PATCH /v1/orgs/{org}/models/{model}`: visibility, who else may use it, description, default. */
 export function EditModelDialog({
   model,
   onClose,
@@ -21,9 +32,13 @@ export function EditModelDialog({
     mutationFn: ({ m, form }: { m: PartnerModel; form: FormData }) => {
       const visibility = form.get('visibility') as ModelVisibility;
       const defaultVersion = String(form.get('defaultVersion') ?? '');
+      const description = String(form.get('description') ?? '').trim();
+      const allowedOrgs = orgList(String(form.get('allowedOrgs') ?? ''));
       return api.updateModel(ref, shortName(m.name), {
         ...(visibility !== m.visibility ? { visibility } : {}),
         ...(defaultVersion && defaultVersion !== m.defaultVersion ? { defaultVersion } : {}),
+        ...(description !== m.description ? { description } : {}),
+        ...(allowedOrgs.join(',') !== m.allowedOrgs.join(',') ? { allowedOrgs } : {}),
       });
     },
     onSuccess: async () => {
@@ -52,6 +67,31 @@ export function EditModelDialog({
               <option value="private">Private: only this org (and orgs listed on it)</option>
               <option value="public">Public: any org's session tokens may name it</option>
             </select>
+          </div>
+          <div className="field">
+            <label htmlFor="edit-allowed">Also allowed (private)</label>
+            <input
+              id="edit-allowed"
+              name="allowedOrgs"
+              defaultValue={model.allowedOrgs.join(', ')}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby="edit-allowed-hint"
+            />
+            <p id="edit-allowed-hint" className="hint">
+              Slugs of other orgs whose session tokens may name it while it is private, separated by
+              commas.
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor="edit-description">Description</label>
+            <textarea
+              id="edit-description"
+              name="description"
+              maxLength={2000}
+              rows={3}
+              defaultValue={model.description}
+            />
           </div>
           <div className="field">
             <label htmlFor="edit-default">Default version</label>

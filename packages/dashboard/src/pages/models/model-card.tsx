@@ -59,6 +59,9 @@ export function ModelCard({
       <p>
         <span className="badge">{model.kind}</span>{' '}
         <span className={`badge ${model.visibility}`}>{model.visibility}</span>
+        {model.visibility === 'private' && model.allowedOrgs.length > 0
+          ? ` · also ${model.allowedOrgs.join(', ')}`
+          : null}
         {' · '}default version{' '}
         {model.defaultVersion ? <code>{model.defaultVersion}</code> : <em>none yet</em>}
       </p>
