@@ -299,6 +299,59 @@ describe.skipIf(!HAVE && !IN_CI)('latchkey model weights against a real registry
     expect(tree(out)).toEqual(tree(dir));
   });
 
+  it('stops after the chunk in flight on Ctrl-C, and the next run continues from the offset the registry reports', async () => {
+    const dir = join(root, 'weights-4');
+    mkdirSync(dir);
+    const big = randomBytes(24 * MiB);
+    writeFileSync(join(dir, 'one.bin'), big); // one blob: under the 64 MiB part size
+    const knobs = { LATCHKEY_UPLOAD_CHUNK_BYTES: String(MiB) };
+    const start = proxy.sent();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'model', 'weights', 'push', 'styler', dir, '--version', '4', '--json'],
+      { env: { ...process.env, ...env(knobs) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await vi.waitFor(() => expect(proxy.sent() - start).toBeGreaterThan(10 * MiB), {
+      timeout: 60_000,
+      interval: 5,
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const before = proxy.sent() - start;
+    expect(JSON.parse(stdout).error.message).toMatch(
+      /^stopped; run the push again to resume from \d+ of 25165824 bytes of one\.bin$/,
+    );
+    const hex = sha(big).slice(7);
+    const state = JSON.parse(
+      readFileSync(join(home.env.LATCHKEY_HOME, 'uploads', `${hex}.json`), 'utf8'),
+    ) as { offset: number; size: number };
+    expect(state.size).toBe(24 * MiB);
+    expect(state.offset % MiB).toBe(0);
+    expect(state.offset).toBeGreaterThanOrEqual(10 * MiB);
+
+    const mark = proxy.sent();
+    const resumed = await json<{ resumed: number; bytesUploaded: number; bytesSkipped: number }>(
+      ['model', 'weights', 'push', 'styler', dir, '--version', '4'],
+      knobs,
+    );
+    const after = proxy.sent() - mark;
+    expect(resumed.body.resumed).toBe(1);
+    expect(resumed.body.bytesSkipped).toBe(state.offset);
+    expect(resumed.body.bytesUploaded).toBe(24 * MiB - state.offset);
+    expect(after).toBeLessThan(24 * MiB - state.offset + 100_000);
+    results.push(
+      `Ctrl-C then resume (24 MiB, one blob, 1 MiB chunks): ${before} bytes before, ${after} after (the registry reported ${state.offset})`,
+    );
+    const out = join(root, 'pulled-4');
+    await json(['model', 'weights', 'pull', 'styler', '--version', '4', '--out', out]);
+    expect(tree(out)).toEqual(tree(dir));
+  });
+
   it('refuses an empty directory, a model of another org, and deletes a version', async () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);
