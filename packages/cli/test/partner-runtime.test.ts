@@ -23,7 +23,7 @@ import {
   videoFlows,
 } from '../../sdk/test/browser-page.js';
 import { cli, type Home, makeHome } from './auth-helpers.js';
-import { BIN, runJson, type Served, serve, tempDir } from './helpers.js';
+import { BIN, run, runJson, type Served, serve, tempDir } from './helpers.js';
 import { freePort, hasBinary, type Registry, startRegistry } from './registry-harness.js';
 
 const IN_CI = process.env.CI === 'true';
@@ -360,5 +360,33 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     expect(code).not.toBe(0);
     expect(refused.output()).toContain('RUNTIME_MODEL_NOT_ALLOWED');
     expect(refused.output()).toContain('otherco/painter');
+  });
+
+  it('revokes the credential from the CLI: the runtime is refused from then on', async () => {
+    const [cred] = runJson<{ id: string }[]>(['runtime', 'credentials', 'list'], home.env);
+    const revoked = runJson<{ id: string; sessionsEnded: number }>(
+      ['runtime', 'credentials', 'revoke', cred?.id ?? ''],
+      home.env,
+    );
+    expect(revoked).toEqual({ id: cred?.id, sessionsEnded: 0 });
+    const [after] = runJson<{ state: string }[]>(['runtime', 'credentials', 'list'], home.env);
+    expect(after?.state).toBe('revoked');
+    const again = run(['runtime', 'credentials', 'revoke', cred?.id ?? ''], home.env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('NOT_FOUND');
+    const refused = startRuntime(
+      ['--server', served.url, '--model', join(modelDir, 'model.js'), '--cache', cacheDir],
+      { LATCHKEY_RUNTIME_KEY: runtimeKey },
+    );
+    expect(await refused.exit).not.toBe(0);
+    expect(refused.output()).toContain('RUNTIME_CREDENTIAL_REVOKED');
+  });
+
+  it('still needs --server to run, and the program still answers --version', () => {
+    const bare = run(['runtime'], { LATCHKEY_RUNTIME_KEY: runtimeKey });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("required option '--server <url>' not specified");
+    const version = run(['--version']);
+    expect([version.code, version.stdout.trim()]).toEqual([0, '0.1.0']);
   });
 });
