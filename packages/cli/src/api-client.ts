@@ -79,7 +79,7 @@ export async function api<T>(
   server: string,
   path: string,
   init: {
-    method?: 'GET' | 'POST' | 'DELETE';
+    method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
     apiKey?: string;
     basic?: string;
     body?: unknown;

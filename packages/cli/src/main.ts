@@ -3,6 +3,8 @@ import { registerAdmin } from './commands/admin.js';
 import { registerAdminRealtime } from './commands/admin-realtime.js';
 import { registerAdminRegistry } from './commands/admin-registry.js';
 import { registerAuth } from './commands/auth.js';
+import { registerModel } from './commands/model.js';
+import { registerModelWeights } from './commands/model-weights.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -21,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
+  registerModel(program, registerModelWeights);
   // Set after the commands exist, so it is the program's alone: its own --version is read
   // before a command name only, and `runtime --version V` (a model's version) is the command's.
   program.enablePositionalOptions();

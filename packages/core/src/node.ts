@@ -29,13 +29,14 @@ export {
   listWeightsFiles,
   pushWeights,
 } from './oci/push-weights.js';
+export { parseChallenge, registryBaseUrl } from './oci/registry-auth.js';
 export type {
   RegistryAuth,
   RegistryClient,
   RegistryClientOptions,
   UploadPosition,
 } from './oci/registry-client.js';
-export { createRegistryClient, parseChallenge, registryBaseUrl } from './oci/registry-client.js';
+export { createRegistryClient } from './oci/registry-client.js';
 export type {
   Descriptor,
   ManifestFile,

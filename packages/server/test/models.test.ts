@@ -402,6 +402,31 @@ describe.each(backends)('partner models on $name', (backend) => {
         await ok(await partner('PATCH', '/models/styler', { visibility: 'private' }));
       });
 
+      it('checks batch jobs for a partner model the same way (its name percent-encoded in the path)', async () => {
+        const job = (key: string, model: string) =>
+          call('POST', `/v1/jobs/${encodeURIComponent(model)}`, { key, body: { prompt: 'x' } });
+        expect(await refused(await job(appKeys.stranger, 'modelco/batcher'))).toEqual([
+          403,
+          'MODEL_NOT_ALLOWED',
+          'model "modelco/batcher" is private, and its owner has not listed this org on it',
+        ]);
+        // Every version of batcher is retired: no default is left.
+        expect(await refused(await job(appKeys.owner, 'modelco/batcher'))).toEqual([
+          404,
+          'MODEL_VERSION_NOT_FOUND',
+          'model "modelco/batcher" has no published version yet',
+        ]);
+        expect((await refused(await job(appKeys.owner, 'modelco/batcher@1'))).slice(0, 2)).toEqual([
+          410,
+          'MODEL_RETIRED',
+        ]);
+        // Allowed and published, but no runtime serves it.
+        expect((await refused(await job(appKeys.listed, 'modelco/styler@2'))).slice(0, 2)).toEqual([
+          404,
+          'MODEL_NOT_FOUND',
+        ]);
+      });
+
       it('shows each caller what it may use in GET /v1/models', async () => {
         const names = async (key: string) =>
           (

@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OciError } from './oci-error.js';
 import { pullWeights } from './pull-weights.js';
 import { pushWeights, type UploadState, type UploadStateStore } from './push-weights.js';
-import { createRegistryClient, parseChallenge } from './registry-client.js';
+import { parseChallenge } from './registry-auth.js';
+import { createRegistryClient } from './registry-client.js';
 import { readWeightsManifest, WEIGHTS_CONFIG, WEIGHTS_FILE } from './weights-manifest.js';
 
 const MiB = 1024 * 1024;

@@ -9,12 +9,15 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from './oci-error.js';
+import {
+  createAuthorizedFetch,
+  type RegistryAuth,
+  registryBaseUrl,
+  registryMessage,
+} from './registry-auth.js';
 import { OCI_MANIFEST, type OciManifest } from './weights-manifest.js';
 
-export interface RegistryAuth {
-  username: string;
-  password: string;
-}
+export type { RegistryAuth } from './registry-auth.js';
 
 export interface RegistryClientOptions {
   /** `HOST[:PORT]` (HTTPS, or plain HTTP on loopback), or a base URL `http(s)://HOST[:PORT]`. */
@@ -40,33 +43,6 @@ export interface UploadPosition {
 const bytes = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
-
-/** `http://` for a loopback `HOST:PORT`, `https://` for any other bare host. */
-export function registryBaseUrl(registry: string): string {
-  if (/^https?:\/\//.test(registry)) return registry.replace(/\/+$/, '');
-  return `${LOOPBACK.test(registry) ? 'http' : 'https'}://${registry}`;
-}
-
-/** Parses `Bearer realm="…",service="…",scope="…"`. */
-export function parseChallenge(header: string): Record<string, string> | undefined {
-  const m = /^\s*Bearer\s+(.*)$/i.exec(header);
-  if (!m) return undefined;
-  const out: Record<string, string> = {};
-  for (const p of (m[1] as string).matchAll(/([a-zA-Z_]+)="([^"]*)"/g))
-    out[(p[1] as string).toLowerCase()] = p[2] as string;
-  return out.realm ? out : undefined;
-}
-
-async function registryMessage(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
-    const e = body.errors?.[0];
-    if (e) return `${e.code ?? 'error'}: ${e.message ?? ''}`.slice(0, 300);
-  } catch {}
-  return `HTTP ${res.status}`;
-}
 
 /**
  * A client for one registry: the Bearer token dance (challenge → token endpoint with
@@ -80,88 +56,7 @@ async function registryMessage(res: Response): Promise<string> {
 export function createRegistryClient(options: RegistryClientOptions) {
   if (!options.registry) throw new TypeError('registry: HOST[:PORT] is required');
   const base = registryBaseUrl(options.registry);
-  const doFetch = options.fetch ?? fetch;
-  const tokens = new Map<string, { token: string; until: number }>();
-  let lastScope: string | undefined;
-
-  const unavailable = (what: string, error: unknown) =>
-    new OciError(
-      'REGISTRY_UNAVAILABLE',
-      `could not reach the registry ${options.registry} (${what}): ${error instanceof Error ? error.message : String(error)}`,
-    );
-
-  async function fetchToken(challenge: Record<string, string>): Promise<string> {
-    if (options.token) {
-      const token = await options.token(challenge.scope ?? '');
-      tokens.set(challenge.scope ?? '', { token, until: Date.now() + 60_000 });
-      return token;
-    }
-    const url = new URL(challenge.realm as string);
-    if (challenge.service) url.searchParams.set('service', challenge.service);
-    for (const s of (challenge.scope ?? '').split(' ').filter(Boolean))
-      url.searchParams.append('scope', s);
-    const headers: Record<string, string> = {};
-    if (options.auth)
-      headers.authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`;
-    let res: Response;
-    try {
-      res = await doFetch(url, { headers });
-    } catch (error) {
-      throw unavailable('token endpoint', error);
-    }
-    if (!res.ok) {
-      const text = await res.text().catch(() => '');
-      let message = `HTTP ${res.status}`;
-      try {
-        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-      } catch {}
-      throw new OciError(
-        res.status === 401 || res.status === 403 ? 'REGISTRY_UNAUTHORIZED' : 'REGISTRY_UNAVAILABLE',
-        `the registry's token endpoint refused: ${message}`,
-        res.status,
-      );
-    }
-    const body = (await res.json()) as {
-      token?: string;
-      access_token?: string;
-      expires_in?: number;
-    };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new OciError('REGISTRY_UNAVAILABLE', 'the token endpoint sent no token');
-    tokens.set(challenge.scope ?? '', {
-      token,
-      until: Date.now() + Math.max(30, (body.expires_in ?? 60) - 30) * 1000,
-    });
-    return token;
-  }
-
-  /** One request with the cached token for its scope; on a challenge, fetch one and retry once. */
-  async function request(
-    url: string,
-    init: RequestInit & { scope: string },
-    what: string,
-  ): Promise<Response> {
-    const send = async (token: string | undefined) => {
-      const headers = new Headers(init.headers);
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      try {
-        return await doFetch(url, { ...init, headers, redirect: 'follow' });
-      } catch (error) {
-        throw unavailable(what, error);
-      }
-    };
-    const cached = tokens.get(init.scope);
-    let res = await send(cached && cached.until > Date.now() ? cached.token : undefined);
-    if (res.status !== 401) return res;
-    const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
-    if (!challenge) return res;
-    await res.body?.cancel();
-    // Ask for what this client will go on to need (push covers the pulls before it),
-    // and cache it under that scope, so one token serves a whole push.
-    lastScope = challenge.scope;
-    res = await send(await fetchToken({ ...challenge, scope: init.scope }));
-    return res;
-  }
+  const { request, unavailable, lastScope } = createAuthorizedFetch(options);
 
   const refused = async (res: Response, what: string): Promise<OciError> => {
     const detail = await registryMessage(res);
@@ -191,7 +86,7 @@ export function createRegistryClient(options: RegistryClientOptions) {
   return {
     base,
     /** The scope of the last challenge answered (for tests and error messages). */
-    lastScope: () => lastScope,
+    lastScope,
 
     async hasBlob(repo: string, digest: string): Promise<boolean> {
       const res = await request(
