@@ -23,9 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAdminRealtime(program);
   registerRuntime(program);
   registerAuth(program);
-  registerModel(program);
-  // `latchkey model weights …`, on the model command registerModel made.
-  registerModelWeights(program);
+  registerModel(program, registerModelWeights);
   // Set after the commands exist, so it is the program's alone: its own --version is read
   // before a command name only, and `runtime --version V`, `model publish --version V`,
   // `model weights push NAME --version V` take their own.

@@ -5,11 +5,19 @@
 // the CLI's own report.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Home, makeHome } from './auth-helpers.js';
+import { cliOnTty, type Home, makeHome } from './auth-helpers.js';
 import { BIN, runJson, type Served, serve, tempDir } from './helpers.js';
 import { freePort, hasBinary, type Registry, runAsync, startRegistry } from './registry-harness.js';
 
@@ -298,6 +306,79 @@ describe.skipIf(!HAVE && !IN_CI)('latchkey model weights against a real registry
     await json(['model', 'weights', 'pull', 'styler', '--version', '3', '--out', out]);
     expect(tree(out)).toEqual(tree(dir));
   });
+
+  it('stops after the chunk in flight on Ctrl-C, and the next run continues from the offset the registry reports', async () => {
+    const dir = join(root, 'weights-4');
+    mkdirSync(dir);
+    const big = randomBytes(24 * MiB);
+    writeFileSync(join(dir, 'one.bin'), big); // one blob: under the 64 MiB part size
+    const knobs = { LATCHKEY_UPLOAD_CHUNK_BYTES: String(MiB) };
+    const start = proxy.sent();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'model', 'weights', 'push', 'styler', dir, '--version', '4', '--json'],
+      { env: { ...process.env, ...env(knobs) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await vi.waitFor(() => expect(proxy.sent() - start).toBeGreaterThan(10 * MiB), {
+      timeout: 60_000,
+      interval: 5,
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const before = proxy.sent() - start;
+    expect(JSON.parse(stdout).error.message).toMatch(
+      /^stopped; run the push again to resume from \d+ of 25165824 bytes of one\.bin$/,
+    );
+    const hex = sha(big).slice(7);
+    const state = JSON.parse(
+      readFileSync(join(home.env.LATCHKEY_HOME, 'uploads', `${hex}.json`), 'utf8'),
+    ) as { offset: number; size: number };
+    expect(state.size).toBe(24 * MiB);
+    expect(state.offset % MiB).toBe(0);
+    expect(state.offset).toBeGreaterThanOrEqual(10 * MiB);
+
+    const mark = proxy.sent();
+    const resumed = await json<{ resumed: number; bytesUploaded: number; bytesSkipped: number }>(
+      ['model', 'weights', 'push', 'styler', dir, '--version', '4'],
+      knobs,
+    );
+    const after = proxy.sent() - mark;
+    expect(resumed.body.resumed).toBe(1);
+    expect(resumed.body.bytesSkipped).toBe(state.offset);
+    expect(resumed.body.bytesUploaded).toBe(24 * MiB - state.offset);
+    expect(after).toBeLessThan(24 * MiB - state.offset + 100_000);
+    results.push(
+      `Ctrl-C then resume (24 MiB, one blob, 1 MiB chunks): ${before} bytes before, ${after} after (the registry reported ${state.offset})`,
+    );
+    const out = join(root, 'pulled-4');
+    await json(['model', 'weights', 'pull', 'styler', '--version', '4', '--out', out]);
+    expect(tree(out)).toEqual(tree(dir));
+  });
+
+  it.skipIf(!hasBinary('script'))(
+    'draws a progress bar (bytes, rate, ETA) and warns of a skipped symlink on a terminal',
+    async () => {
+      const dir = join(root, 'weights-5');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'w.bin'), randomBytes(8 * MiB));
+      symlinkSync(join(dir, 'w.bin'), join(dir, 'link.bin'));
+      const r = await cliOnTty(
+        ['model', 'weights', 'push', 'styler', dir, '--version', '5'],
+        env({ NO_COLOR: '1' }),
+        () => undefined,
+      );
+      expect(r.code, r.screen).toBe(0);
+      expect(r.screen).toContain('warning: skipping symlink link.bin');
+      expect(r.screen).toMatch(/hashing +[█░]+ 8\.4 MB\/8\.4 MB [0-9.]+ [kMG]?B\/s ETA \d+:\d\d/);
+      expect(r.screen).toMatch(/uploading [█░]+ 8\.4 MB\/8\.4 MB [0-9.]+ [kMG]?B\/s ETA \d+:\d\d/);
+      expect(r.screen).toContain('Pushed acme/styler weights 5: 1 files, 8.4 MB in');
+    },
+  );
 
   it('refuses an empty directory, a model of another org, and deletes a version', async () => {
     const empty = join(root, 'empty');

@@ -314,6 +314,40 @@ describe.each(backends)('weights on $name', (backend) => {
       expect(audit.value.some((e) => (e.data as { via?: string }).via === 'runtime')).toBe(true);
     });
 
+    it('grants a runtime credential pull only at the token endpoint, and nothing once revoked', async () => {
+      const token = (password: string, scope: string) =>
+        fetch(
+          `${server.url}/v1/registry/token?service=${server.platform.config.registryService}&scope=${encodeURIComponent(scope)}`,
+          {
+            headers: { authorization: `Basic ${Buffer.from(`rt:${password}`).toString('base64')}` },
+          },
+        );
+      const access = async (res: Response) => {
+        expect(res.status).toBe(200);
+        const jwt = ((await res.json()) as { token: string }).token;
+        return JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()).access;
+      };
+      expect(
+        await access(await token(runtimeSecret, 'repository:acme/weights/styler:pull,push')),
+      ).toEqual([{ type: 'repository', name: 'acme/weights/styler', actions: ['pull'] }]);
+      expect(await access(await token(runtimeSecret, 'repository:globex/weights/x:pull'))).toEqual(
+        [],
+      );
+      const extra = await createRuntimeCredential(server.platform, {
+        name: 'short-lived',
+        actor: 'test',
+      });
+      if (!extra.ok) throw new Error(extra.message);
+      await server.platform.db
+        .updateTable('runtimes')
+        .set({ org_id: (await acme()).id, revoked_at: new Date() })
+        .where('id', '=', extra.value.id)
+        .execute();
+      const revoked = await token(extra.value.secret, 'repository:acme/weights/styler:pull');
+      expect(revoked.status).toBe(401);
+      expect((await readError(revoked)).error.code).toBe('RUNTIME_CREDENTIAL_REVOKED');
+    });
+
     it('keeps weights a published version uses, then deletes them and their manifest', async () => {
       const org = await acme();
       const v = await publishVersion(server.platform, org, 'styler', {

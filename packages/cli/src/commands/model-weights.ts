@@ -76,10 +76,8 @@ async function registryAuth(c: Credentials, json: boolean) {
   };
 }
 
-export function registerModelWeights(program: Command) {
-  const model =
-    program.commands.find((x) => x.name() === 'model') ??
-    program.command('model').description('partner models: register, publish, weights');
+/** `latchkey model weights …`, added to the `model` command (an extension of registerModel). */
+export function registerModelWeights(model: Command) {
   const weights = model
     .command('weights')
     .description('push, pull, list and delete weights versions (OCI artifacts in the registry)');
