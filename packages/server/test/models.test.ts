@@ -616,6 +616,15 @@ describe.each(backends)('partner models on $name', (backend) => {
         ).toEqual([410, 'MODEL_RETIRED']);
       });
 
+      it("never names a partner model in another caller's MODEL_NOT_FOUND", async () => {
+        await ok(await partner('PATCH', '/models/styler', { visibility: 'private' }));
+        const [status, code, message] = await refused(
+          await call('POST', '/v1/sessions', { key: appKeys.stranger, body: { model: 'nope' } }),
+        );
+        expect([status, code]).toEqual([404, 'MODEL_NOT_FOUND']);
+        expect(message).toBe('no realtime model "nope" is being served');
+      });
+
       it('places on a runtime announcing the asked version ready, and no other', async () => {
         const directory = server.platform.realtime.directory;
         await ok(await register([styler('2', 'deploying'), styler('3')]));

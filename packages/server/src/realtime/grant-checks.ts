@@ -28,7 +28,12 @@ export function modelRefusal(
   version?: string | undefined,
 ): Failure | undefined {
   if (models.some((m) => announces(m, model, kind, version))) return undefined;
-  const names = [...new Set(models.filter((m) => m.kind === kind).map((m) => `"${m.name}"`))];
+  // Built-ins only: a partner model's name is for those its owner lets use it (GET /v1/models).
+  const names = [
+    ...new Set(
+      models.filter((m) => m.kind === kind && !m.name.includes('/')).map((m) => `"${m.name}"`),
+    ),
+  ];
   const what = version === undefined ? `"${model}"` : `"${model}" version ${version}`;
   return fail(
     'MODEL_NOT_FOUND',
