@@ -627,8 +627,22 @@ describe.each(backends)('partner models on $name', (backend) => {
 
       it('places on a runtime announcing the asked version ready, and no other', async () => {
         const directory = server.platform.realtime.directory;
-        await ok(await register([styler('2', 'deploying'), styler('3')]));
+        const echo = { name: 'echo', kind: 'realtime', description: 'built-in' };
+        await ok(await register([styler('2', 'deploying'), styler('3'), echo]));
         expect((await directory.pick('modelco/styler', 'session', '3'))?.id).toBe(runtimeId);
+        // A built-in has no versions: asked for one, it is served nowhere.
+        expect((await directory.pick('echo', 'session'))?.id).toBe(runtimeId);
+        expect(await directory.pick('echo', 'session', '1')).toBeUndefined();
+        expect(
+          (
+            await refused(
+              await call('POST', '/v1/sessions', {
+                key: appKeys.stranger,
+                body: { model: 'echo@1' },
+              }),
+            )
+          ).slice(0, 2),
+        ).toEqual([404, 'MODEL_NOT_FOUND']);
         expect(await directory.pick('modelco/styler', 'session', '2')).toBeUndefined();
         expect(await directory.pick('modelco/styler', 'session', '4')).toBeUndefined();
         expect(await directory.pick('modelco/styler', 'job', '3')).toBeUndefined();
