@@ -83,7 +83,7 @@ describe('latchkey model', () => {
         'kind: batch',
         'description: Renders stills',
         'visibility: public',
-        'version: 1',
+        'version: 1.10',
         'resources:',
         '  gpu: a10',
         '  memory: 16Gi',
@@ -93,10 +93,11 @@ describe('latchkey model', () => {
     const r = model(['publish'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Registered modelco/batcher (batch, public)');
-    expect(r.stdout).toContain('Published modelco/batcher version 1 (default)');
+    // As written: YAML alone would read 1.10 as the number 1.1.
+    expect(r.stdout).toContain('Published modelco/batcher version 1.10 (default)');
     const status = JSON.parse(model(['status', 'batcher', '--json']).stdout);
     expect(status.versions[0]).toMatchObject({
-      version: '1',
+      version: '1.10',
       resources: { gpu: 'a10', memory: '16Gi' },
     });
   });
@@ -136,7 +137,7 @@ describe('latchkey model', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+VISIBILITY\s+DEFAULT\s+VERSIONS$/);
-    expect(lines[1]).toMatch(/^modelco\/batcher\s+batch\s+public\s+1\s+1 registered$/);
+    expect(lines[1]).toMatch(/^modelco\/batcher\s+batch\s+public\s+1\.10\s+1\.10 registered$/);
     expect(lines[2]).toMatch(
       /^modelco\/styler\s+realtime\s+private\s+1\s+2 registered, 1 registered$/,
     );
