@@ -25,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   registerAuth(program);
   registerModel(program, registerModelWeights);
   // Set after the commands exist, so it is the program's alone: its own --version is read
-  // before a command name only, and `runtime --version V` (a model's version) is the command's.
+  // before a command name only, and `runtime --version V`, `model publish --version V`,
+  // `model weights push NAME --version V` take their own.
   program.enablePositionalOptions();
   const json = argv.includes('--json');
   try {

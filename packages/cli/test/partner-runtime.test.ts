@@ -11,7 +11,6 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pushWeights } from '@latchkey/core/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +22,7 @@ import {
   videoFlows,
 } from '../../sdk/test/browser-page.js';
 import { cli, type Home, makeHome } from './auth-helpers.js';
-import { BIN, runJson, type Served, serve, tempDir } from './helpers.js';
+import { BIN, run, runJson, type Served, serve, tempDir } from './helpers.js';
 import { freePort, hasBinary, type Registry, startRegistry } from './registry-harness.js';
 
 const IN_CI = process.env.CI === 'true';
@@ -131,24 +130,10 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
   let page: Page;
   const admin = (...args: string[]) => [...args, '--data-dir', dataDir];
 
-  const partnerCall = async <T>(method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${served.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${partnerKey}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as T;
-    if (res.status >= 300)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const versionState = async () => {
-    const model = await partnerCall<{ versions: { version: string; state: string }[] }>(
-      'GET',
-      '/v1/orgs/modelco/models/styler',
+  const versionState = () => {
+    const model = runJson<{ versions: { version: string; state: string }[] }>(
+      ['model', 'status', 'styler'],
+      home.env,
     );
     return model.versions.find((v) => v.version === '1')?.state;
   };
@@ -193,36 +178,15 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     );
     expect(login.code, login.stderr).toBe(0);
 
-    // The partner's model: registered, its weights pushed and recorded, version 1 published.
-    await partnerCall('POST', '/v1/orgs/modelco/models', {
-      name: 'styler',
-      kind: 'realtime',
-      visibility: 'public',
-    });
+    // The partner's model, with the partner's CLI: registered, its weights pushed (and
+    // recorded), version 1 published with them.
+    runJson(['model', 'create', 'styler', '--kind', 'realtime', '--public'], home.env);
     weightsDir = join(root, 'weights');
     mkdirSync(join(weightsDir, 'tokenizer'), { recursive: true });
     writeFileSync(join(weightsDir, 'model.bin'), randomBytes(3 * 1024 * 1024));
     writeFileSync(join(weightsDir, 'tokenizer', 'vocab.json'), JSON.stringify({ a: 1, b: 2 }));
-    const rc = await partnerCall<{ username: string; password: string }>(
-      'POST',
-      '/v1/registry/credentials',
-    );
-    const pushed = await pushWeights({
-      registry: registry.host,
-      repository: 'modelco/weights/styler',
-      reference: '1',
-      auth: { username: rc.username, password: rc.password },
-      dir: weightsDir,
-    });
-    await partnerCall('POST', '/v1/orgs/modelco/models/styler/weights', {
-      version: '1',
-      manifestDigest: pushed.digest,
-    });
-    await partnerCall('POST', '/v1/orgs/modelco/models/styler/versions', {
-      version: '1',
-      weights: '1',
-      default: true,
-    });
+    runJson(['model', 'weights', 'push', 'styler', weightsDir, '--version', '1'], home.env);
+    runJson(['model', 'publish', 'styler', '--version', '1', '--weights', '1'], home.env);
 
     // The model file lives outside the repo, as a partner's does: its imports resolve
     // through its own node_modules (here, links to the workspace's packages).
@@ -282,7 +246,7 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     expect(cached).toEqual(
       expect.arrayContaining([expect.stringMatching(/^sha256-[0-9a-f]{64}$/)]),
     );
-    expect(await versionState()).toBe('live');
+    expect(versionState()).toBe('live');
   });
 
   it("opens a session from Chromium with an app org's token: video flows, the model sees its weights", async () => {
@@ -335,7 +299,15 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     const proc = runtime as RuntimeProcess;
     proc.child.kill('SIGTERM');
     expect(await proc.exit).toBe(0);
-    expect(await versionState()).toBe('registered');
+    expect(versionState()).toBe('registered');
+    // The model's log shows the runtime joining (deploying, then ready) and leaving.
+    const log = run(['model', 'logs', 'styler', '--json'], home.env);
+    expect(log.code, log.stderr).toBe(0);
+    const actions = log.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { action: string }).action);
+    expect(actions).toEqual(expect.arrayContaining(['runtime.registered', 'runtime.deregistered']));
   });
 
   it('starts again from the cache, without pulling', async () => {
@@ -360,5 +332,33 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     expect(code).not.toBe(0);
     expect(refused.output()).toContain('RUNTIME_MODEL_NOT_ALLOWED');
     expect(refused.output()).toContain('otherco/painter');
+  });
+
+  it('revokes the credential from the CLI: the runtime is refused from then on', async () => {
+    const [cred] = runJson<{ id: string }[]>(['runtime', 'credentials', 'list'], home.env);
+    const revoked = runJson<{ id: string; sessionsEnded: number }>(
+      ['runtime', 'credentials', 'revoke', cred?.id ?? ''],
+      home.env,
+    );
+    expect(revoked).toEqual({ id: cred?.id, sessionsEnded: 0 });
+    const [after] = runJson<{ state: string }[]>(['runtime', 'credentials', 'list'], home.env);
+    expect(after?.state).toBe('revoked');
+    const again = run(['runtime', 'credentials', 'revoke', cred?.id ?? ''], home.env);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('NOT_FOUND');
+    const refused = startRuntime(
+      ['--server', served.url, '--model', join(modelDir, 'model.js'), '--cache', cacheDir],
+      { LATCHKEY_RUNTIME_KEY: runtimeKey },
+    );
+    expect(await refused.exit).not.toBe(0);
+    expect(refused.output()).toContain('RUNTIME_CREDENTIAL_REVOKED');
+  });
+
+  it('still needs --server to run, and the program still answers --version', () => {
+    const bare = run(['runtime'], { LATCHKEY_RUNTIME_KEY: runtimeKey });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("required option '--server <url>' not specified");
+    const version = run(['--version']);
+    expect([version.code, version.stdout.trim()]).toEqual([0, '0.1.0']);
   });
 });

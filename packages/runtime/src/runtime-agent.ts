@@ -287,7 +287,11 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       return runtimeId;
     },
     runtime,
-    announce: () => register(),
+    // Not once closing: registering again would put a runtime that is going away back online.
+    announce: () =>
+      closing
+        ? Promise.reject(new RegistrationError('the runtime is stopping', undefined, true))
+        : register(),
     close() {
       closing ??= (async () => {
         stopped = true;

@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { deployModel } from '../src/deployment.js';
 import { defineBatchModel, defineRealtimeModel, type JobContext } from '../src/model.js';
-import { cachedWeights } from '../src/partner-deploy.js';
+import { cachedWeights, deployModels } from '../src/partner-deploy.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { token, verifyToken } from './helpers.js';
 
@@ -144,5 +144,52 @@ describe('the weights cache', () => {
     ).rejects.toThrow();
     expect(calls.length).toBeGreaterThan(0);
     expect(calls[0]).toContain('http://127.0.0.1:9/v2/modelco/weights/styler/manifests/');
+  });
+});
+
+describe('deployModels', () => {
+  const resolved = (weights: boolean) => ({
+    name: 'modelco/styler',
+    kind: 'realtime' as const,
+    description: 'd',
+    version: '2',
+    weights: weights
+      ? {
+          registry: '127.0.0.1:9',
+          repository: 'modelco/weights/styler',
+          manifestDigest: `sha256:${'d'.repeat(64)}`,
+          files: [],
+        }
+      : null,
+  });
+  const root = mkdtempSync(join(tmpdir(), 'lk-deploy-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reports ready (announcing again) when there is nothing to pull', async () => {
+    const model = deployModel(styler, { name: 'modelco/styler', version: '2' });
+    const states: string[] = [];
+    await deployModels(
+      { announce: async () => void states.push(model.deployment.state) },
+      [{ model, resolved: resolved(false) }],
+      { cacheRoot: root, credential: 'rt_x' },
+    );
+    expect(states).toEqual(['ready']);
+    expect(model.deployment.weightsPath).toBeUndefined();
+  });
+
+  it('reports failed, with the reason, when the pull fails', async () => {
+    const model = deployModel(styler, { name: 'modelco/styler', version: '2' });
+    const states: string[] = [];
+    const refused: typeof fetch = async () => {
+      throw new TypeError('fetch failed: connect ECONNREFUSED 127.0.0.1:9');
+    };
+    await deployModels(
+      { announce: async () => void states.push(model.deployment.state) },
+      [{ model, resolved: resolved(true) }],
+      { cacheRoot: root, credential: 'rt_x', fetch: refused },
+    );
+    expect(states).toEqual(['failed']);
+    expect(model.deployment.stateMessage).toMatch(/ECONNREFUSED|unreachable|reach/i);
+    expect(model.deployment.weightsPath).toBeUndefined();
   });
 });

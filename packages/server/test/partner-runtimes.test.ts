@@ -443,6 +443,35 @@ describe.each(backends)('partner runtimes on $name', (backend) => {
       });
     });
 
+    describe('a runtime that goes silent', () => {
+      it('leaves once: runtime.lost with its models, and it is asked to register again', async () => {
+        const { secret, id } = (await (await createCredential(modelco, 'silent')).json()) as {
+          id: string;
+          secret: string;
+        };
+        const body = registration([styler({ version: '1', state: 'ready' })]);
+        expect((await call('POST', '/v1/runtimes/register', secret, body)).status).toBe(200);
+        const lostRows = async () =>
+          (
+            await listAudit(server.platform.db, { orgId: modelco.id, action: 'runtime.lost' })
+          ).filter((a) => a.target === id);
+        await server.platform.realtime.sweeper.tick();
+        expect(await lostRows()).toEqual([]);
+        clock.advance(10_001);
+        await server.platform.realtime.sweeper.tick();
+        await server.platform.realtime.sweeper.tick();
+        const rows = await lostRows();
+        expect(rows).toHaveLength(1);
+        expect(rows[0]?.data.models).toEqual(['modelco/styler']);
+        const beat = await call('POST', '/v1/runtimes/heartbeat', secret, {
+          instanceId: body.instanceId,
+          sessions: [],
+        });
+        expect([beat.status, (await readError(beat)).error.code]).toEqual([409, 'CONFLICT']);
+        expect((await call('POST', '/v1/runtimes/register', secret, body)).status).toBe(200);
+      });
+    });
+
     describe('placement', () => {
       it('goes only to a runtime that announces the model ready (no state: ready)', async () => {
         const { secret, id } = (await (await createCredential(modelco, 'placer')).json()) as {

@@ -131,6 +131,18 @@ export function registerRuntime(program: Command) {
         } catch (error) {
           throw registrationFailure(error, server);
         }
+        // Before anything is printed: whoever waits for a line may signal at once.
+        let stopping = false;
+        const running = agent;
+        const stopped = new Promise<void>((resolve) => {
+          const stop = () => {
+            stopping = true;
+            process.stdout.write('Latchkey runtime stopping\n');
+            running.close().then(resolve, resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
         process.stdout.write(
           `Latchkey runtime ${agent.runtimeId} listening on ${agent.url}, registered with ${server}\n` +
             `Models: ${agent.runtime
@@ -149,6 +161,8 @@ export function registerRuntime(program: Command) {
               log,
             });
           } catch (error) {
+            // Stopped while deploying: the last announce found it deregistered.
+            if (stopping) return stopped;
             await agent.close();
             throw registrationFailure(error, server);
           }
@@ -159,14 +173,7 @@ export function registerRuntime(program: Command) {
             );
           }
         }
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.stdout.write('Latchkey runtime stopping\n');
-            agent.close().then(resolve, resolve);
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopped;
       },
     );
   registerRuntimeCredentials(runtime);

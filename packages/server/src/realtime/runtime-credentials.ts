@@ -216,3 +216,11 @@ export function parseModels(value: unknown): ModelInfo[] {
   const parsed = StoredModels.safeParse(v);
   return parsed.success ? parsed.data : [];
 }
+
+/** The models as audit rows keep them: `name`, with `version` and `state` when given. */
+export const announcedModels = (models: ModelInfo[]) =>
+  models.map((m) => ({
+    name: m.name,
+    ...(m.version !== undefined ? { version: m.version } : {}),
+    ...(m.state !== undefined ? { state: m.state } : {}),
+  }));

@@ -13,7 +13,7 @@ import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { closeSessions } from './close-sessions.js';
-import { parseModels } from './runtime-credentials.js';
+import { announcedModels as announced, parseModels } from './runtime-credentials.js';
 import { announcedModelsRefusal } from './runtime-models.js';
 import type { RuntimeRow } from './schema.js';
 import type { SessionService } from './sessions.js';
@@ -102,14 +102,6 @@ export async function registerRuntime(
     );
   return ok({ runtimeId: runtime.id });
 }
-
-/** The models as audit rows keep them: `name`, with `@version` and the state when given. */
-const announced = (models: ModelInfo[]) =>
-  models.map((m) => ({
-    name: m.name,
-    ...(m.version !== undefined ? { version: m.version } : {}),
-    ...(m.state !== undefined ? { state: m.state } : {}),
-  }));
 
 /**
  * A version's last failure, as its org's runtimes report it: set by a `failed` report,
