@@ -5,11 +5,19 @@
 // the CLI's own report.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Home, makeHome } from './auth-helpers.js';
+import { cliOnTty, type Home, makeHome } from './auth-helpers.js';
 import { BIN, runJson, type Served, serve, tempDir } from './helpers.js';
 import { freePort, hasBinary, type Registry, runAsync, startRegistry } from './registry-harness.js';
 
@@ -351,6 +359,26 @@ describe.skipIf(!HAVE && !IN_CI)('latchkey model weights against a real registry
     await json(['model', 'weights', 'pull', 'styler', '--version', '4', '--out', out]);
     expect(tree(out)).toEqual(tree(dir));
   });
+
+  it.skipIf(!hasBinary('script'))(
+    'draws a progress bar (bytes, rate, ETA) and warns of a skipped symlink on a terminal',
+    async () => {
+      const dir = join(root, 'weights-5');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'w.bin'), randomBytes(8 * MiB));
+      symlinkSync(join(dir, 'w.bin'), join(dir, 'link.bin'));
+      const r = await cliOnTty(
+        ['model', 'weights', 'push', 'styler', dir, '--version', '5'],
+        env({ NO_COLOR: '1' }),
+        () => undefined,
+      );
+      expect(r.code, r.screen).toBe(0);
+      expect(r.screen).toContain('warning: skipping symlink link.bin');
+      expect(r.screen).toMatch(/hashing +[█░]+ 8\.4 MB\/8\.4 MB [0-9.]+ [kMG]?B\/s ETA \d+:\d\d/);
+      expect(r.screen).toMatch(/uploading [█░]+ 8\.4 MB\/8\.4 MB [0-9.]+ [kMG]?B\/s ETA \d+:\d\d/);
+      expect(r.screen).toContain('Pushed acme/styler weights 5: 1 files, 8.4 MB in');
+    },
+  );
 
   it('refuses an empty directory, a model of another org, and deletes a version', async () => {
     const empty = join(root, 'empty');

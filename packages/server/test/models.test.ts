@@ -217,6 +217,50 @@ describe.each(backends)('partner models on $name', (backend) => {
         ]);
       });
 
+      it('answers bad input with a stable code and a message naming the field', async () => {
+        const bad = async (res: Response) => {
+          const [status, code, message] = await refused(res);
+          return [status, code, message.split(':')[0]];
+        };
+        expect(await bad(await partner('POST', '/models', { name: 'x', kind: 'video' }))).toEqual([
+          400,
+          'INVALID_REQUEST',
+          'kind',
+        ]);
+        const extra = await refused(
+          await partner('POST', '/models', { name: 'x', kind: 'batch', extra: 1 }),
+        );
+        expect(extra.slice(0, 2)).toEqual([400, 'INVALID_REQUEST']);
+        expect(extra[2]).toContain('"extra"');
+        expect(
+          await bad(
+            await partner('POST', '/models', { name: 'x', kind: 'batch', description: 'a\u0000b' }),
+          ),
+        ).toEqual([400, 'INVALID_REQUEST', expect.any(String)]);
+        expect(
+          await bad(await partner('POST', '/models/styler/versions', { version: 'no spaces' })),
+        ).toEqual([400, 'INVALID_REQUEST', 'version']);
+        expect(
+          await bad(
+            await partner('POST', '/models/styler/versions', {
+              version: '9',
+              resources: { blob: 'x'.repeat(5000) },
+            }),
+          ),
+        ).toEqual([400, 'INVALID_REQUEST', 'resources']);
+        expect(
+          (
+            await refused(await partner('POST', '/models/styler/versions/bad%20version/retire'))
+          ).slice(0, 2),
+        ).toEqual([404, 'MODEL_VERSION_NOT_FOUND']);
+        expect(
+          (await refused(await partner('GET', '/models/styler/events?limit=0'))).slice(0, 2),
+        ).toEqual([400, 'INVALID_REQUEST']);
+        expect(
+          (await refused(await partner('GET', `/models/${'x'.repeat(200)}`))).slice(0, 2),
+        ).toEqual([404, 'MODEL_NOT_FOUND']);
+      });
+
       it('takes only the org’s own partner key', async () => {
         const app = await call('POST', '/v1/orgs/modelco/models', {
           key: appKeys.owner,

@@ -259,6 +259,35 @@ describe('pushWeights and pullWeights on docker-registry 2.8', () => {
     expect(tree(out)).toEqual(tree(big));
   });
 
+  it('resumes an upload stopped before its first chunk (distribution reports 0 bytes as Range: 0-0)', async () => {
+    const d = weightsDir({ 'z.bin': randomBytes(300_000) });
+    const state = memoryState();
+    const stop = new AbortController();
+    stop.abort();
+    await expect(
+      pushWeights({
+        registry,
+        repository: 'acme/weights/zero',
+        reference: '1',
+        dir: d,
+        state,
+        signal: stop.signal,
+      }),
+    ).rejects.toMatchObject({
+      message: /^stopped; run the push again to resume from 0 of 300000 bytes/,
+    });
+    expect([...state.map.values()][0]?.offset).toBe(0);
+    const r = await pushWeights({
+      registry,
+      repository: 'acme/weights/zero',
+      reference: '1',
+      dir: d,
+      state,
+    });
+    expect(r.resumed).toBe(1);
+    expect(r.bytesUploaded).toBe(300_000);
+  });
+
   it('starts over when the registry no longer knows the saved upload', async () => {
     const small = weightsDir({ 'x.bin': randomBytes(300_000) });
     const state = memoryState();

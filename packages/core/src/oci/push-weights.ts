@@ -224,7 +224,7 @@ export async function pushWeights(o: PushWeightsOptions): Promise<PushWeightsRes
           saved.repository === repo &&
           saved.size === p.size
         )
-          at = await client.uploadStatus(repo, saved.url);
+          at = await client.uploadStatus(repo, saved.url, saved.offset);
         if (at && at.offset <= p.size) {
           result.resumed++;
           result.bytesSkipped += at.offset;

@@ -117,7 +117,12 @@ export function createRegistryClient(options: RegistryClientOptions) {
      * Where an interrupted upload stands (`GET` the upload URL: `Range: 0-N`), or
      * undefined when the registry no longer has it (unknown, expired, or discarded).
      */
-    async uploadStatus(repo: string, url: string): Promise<UploadPosition | undefined> {
+    async uploadStatus(
+      repo: string,
+      url: string,
+      /** The offset the caller last saw: `Range: 0-0` means 0 bytes to distribution, 1 to the spec. */
+      known = 0,
+    ): Promise<UploadPosition | undefined> {
       const res = await request(url, { method: 'GET', scope: push(repo) }, 'upload status');
       if (res.status === 404 || res.status === 400 || res.status === 416) {
         await res.body?.cancel();
@@ -126,7 +131,11 @@ export function createRegistryClient(options: RegistryClientOptions) {
       if (res.status !== 204 && res.status !== 200)
         throw await refused(res, `checking an upload to ${repo}`);
       await res.body?.cancel();
-      return { url: absolute(res.headers.get('location') ?? url), offset: rangeEnd(res) };
+      const end = rangeEnd(res);
+      return {
+        url: absolute(res.headers.get('location') ?? url),
+        offset: end === 1 && known === 0 ? 0 : end,
+      };
     },
 
     /** Sends one chunk at `at.offset` (`PATCH` with `Content-Range`). */

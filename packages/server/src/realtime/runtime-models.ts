@@ -70,7 +70,7 @@ async function modelFor(db: Kysely<Database>, runtime: RuntimeRow, name: string)
     : notAllowed(
         full,
         slug,
-        `it is not registered (latchkey model register ${full.slice(slug.length + 1)})`,
+        `it is not registered (latchkey model create ${full.slice(slug.length + 1)} --kind …)`,
       );
 }
 
