@@ -90,7 +90,6 @@ export function startTransfer(label: string, options: { json?: boolean } = {}): 
     return { update: () => undefined, stop: () => undefined };
   const samples: Array<{ t: number; done: number }> = [];
   let last = 0;
-  let text = label;
   const draw = (done: number, total: number) => {
     const now = performance.now();
     samples.push({ t: now, done });
@@ -101,8 +100,9 @@ export function startTransfer(label: string, options: { json?: boolean } = {}): 
     const filled = total > 0 ? Math.round((done / total) * width) : width;
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const eta = rate > 0 ? clock((total - done) / rate) : '-:--';
-    text = `${label} ${bar} ${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${eta}`;
-    stream.write(`\r${text}\x1b[K`);
+    stream.write(
+      `\r${label} ${bar} ${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${eta}\x1b[K`,
+    );
   };
   return {
     update(done, total) {
