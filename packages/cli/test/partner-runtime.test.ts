@@ -258,7 +258,12 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
       createHash('sha256')
         .update(readFileSync(join(weightsDir, f)))
         .digest('hex');
-    const weights = seen.weights as { path: string; files: { path: string; sha256: string }[] };
+    const weights = seen.weights as {
+      path: string;
+      sessionPath: string;
+      files: { path: string; sha256: string }[];
+    };
+    expect(weights.sessionPath).toBe(weights.path);
     expect(seen.status).toBe('ready');
     expect(weights.path.startsWith(cacheDir)).toBe(true);
     expect(weights.files).toEqual([
