@@ -34,41 +34,16 @@ if (!HAVE && !IN_CI)
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
-/** The partner's model, as a partner writes it: a built ES module importing @latchkey/runtime. */
-const MODEL_SOURCE = (name: string) => `
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineRealtimeModel } from '@latchkey/runtime';
-import { z } from 'zod';
-
-const listing = (dir) =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? e.path, e.name))
-    .map((file) => ({
-      path: file.slice(dir.length + 1),
-      sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
-    }))
-    .sort((a, b) => a.path.localeCompare(b.path));
-
-export default defineRealtimeModel({
-  name: ${JSON.stringify(name)},
-  description: 'Sends your video back; lists the weights it was given',
-  tracks: { input: ['video'], output: ['video'] },
-  commands: {
-    weights: {
-      schema: z.union([z.strictObject({}), z.undefined(), z.null()]),
-      handler: (_data, ctx) => ({ path: ctx.weightsPath ?? null, files: ctx.weightsPath ? listing(ctx.weightsPath) : [] }),
-    },
-  },
-  onTrack(link) {
-    if (link.kind !== 'video') return;
-    link.setOutput(link.input);
-    link.onKeyframeRequest(() => link.requestKeyframe());
-  },
-});
-`;
+/** The partner model of the walk-through (examples/partner-model), as its author ships it. */
+const EXAMPLE_MODEL = readFileSync(
+  join(REPO_ROOT, 'examples', 'partner-model', 'model.js'),
+  'utf8',
+);
+const MODEL_SOURCE = (name: string) => {
+  const source = EXAMPLE_MODEL.replace("name: 'styler'", `name: ${JSON.stringify(name)}`);
+  if (!source.includes(JSON.stringify(name))) throw new Error('the example model has no name line');
+  return source;
+};
 
 interface RuntimeProcess {
   child: ChildProcessWithoutNullStreams;
@@ -138,7 +113,7 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     return model.versions.find((v) => v.version === '1')?.state;
   };
 
-  /** A directory holding `model.js`, with node_modules linking the packages it imports. */
+  /** The model file, in a directory whose node_modules link the packages it imports. */
   const writeModel = (name: string, file: string) => {
     writeFileSync(join(modelDir, file), MODEL_SOURCE(name));
     return join(modelDir, file);
@@ -283,7 +258,12 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
       createHash('sha256')
         .update(readFileSync(join(weightsDir, f)))
         .digest('hex');
-    const weights = seen.weights as { path: string; files: { path: string; sha256: string }[] };
+    const weights = seen.weights as {
+      path: string;
+      sessionPath: string;
+      files: { path: string; sha256: string }[];
+    };
+    expect(weights.sessionPath).toBe(weights.path);
     expect(seen.status).toBe('ready');
     expect(weights.path.startsWith(cacheDir)).toBe(true);
     expect(weights.files).toEqual([
@@ -358,6 +338,10 @@ describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', 
     const bare = run(['runtime'], { LATCHKEY_RUNTIME_KEY: runtimeKey });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain("required option '--server <url>' not specified");
+    const lone = run(['runtime', '--server', served.url, '--version', '1'], {
+      LATCHKEY_RUNTIME_KEY: runtimeKey,
+    });
+    expect([lone.code, lone.stderr]).toEqual([2, expect.stringContaining('pass --model too')]);
     const version = run(['--version']);
     expect([version.code, version.stdout.trim()]).toEqual([0, '0.1.0']);
   });

@@ -187,7 +187,7 @@ describe.skipIf(!chromiumGate())(
       );
     });
 
-    it('shows a version published through the API: registered, live while a runtime serves it, failed with its message', async () => {
+    it('shows a version published through the API: registered, then deploying, live and failed (with its message) as a runtime reports', async () => {
       const published = await call('POST', '/v1/orgs/makers/models/styler/versions', {
         version: '1',
       });
@@ -220,8 +220,8 @@ describe.skipIf(!chromiumGate())(
       expect(await page.content()).not.toContain(runtimeSecret);
       expect(await credRow.textContent()).toContain(runtimeSecret.slice(-4));
 
-      // A runtime registers with it and announces version 1 ready: live, without a reload.
-      const register = (state: 'ready' | 'failed', stateMessage?: string) =>
+      // A runtime registers with it and announces version 1: live when ready, without a reload.
+      const register = (state: 'deploying' | 'ready' | 'failed', stateMessage?: string) =>
         fetch(`${lk.url}/v1/runtimes/register`, {
           method: 'POST',
           headers: {
@@ -245,8 +245,6 @@ describe.skipIf(!chromiumGate())(
             ],
           }),
         });
-      const registered = await register('ready');
-      expect(registered.status, await registered.clone().text()).toBe(200);
       // It stays online while it says it is alive (a runtime unheard of for 10 s is offline).
       const alive = setInterval(() => {
         void fetch(`${lk.url}/v1/runtimes/heartbeat`, {
@@ -256,6 +254,12 @@ describe.skipIf(!chromiumGate())(
         }).catch(() => undefined);
       }, 2_000);
       try {
+        // It pulls the weights first (deploying), then is ready.
+        const deploying = await register('deploying');
+        expect(deploying.status, await deploying.clone().text()).toBe(200);
+        await card.getByRole('row', { name: /^1\b.*deploying/ }).waitFor({ timeout: 15_000 });
+        const registered = await register('ready');
+        expect(registered.status, await registered.clone().text()).toBe(200);
         await card.getByRole('row', { name: /^1\b.*live/ }).waitFor({ timeout: 15_000 });
         const served = card.getByRole('listitem').filter({ hasText: 'gpu-1' });
         await served.waitFor();

@@ -9,6 +9,7 @@ export type {
   BatchModelDefinition,
   CommandDefinition,
   JobContext,
+  LoadContext,
   MediaLink,
   Model,
   RealtimeModel,

@@ -107,8 +107,8 @@ export interface Deploying {
 }
 
 /**
- * Pulls each model's weights, then tells the coordinator it is `ready` (or `failed`,
- * with the reason). Resolves when every model has one of those states.
+ * Pulls each model's weights and runs its `load`, then tells the coordinator it is
+ * `ready` (or `failed`, with the reason). Resolves when every model has one of those states.
  */
 export async function deployModels(
   agent: Pick<RuntimeAgent, 'announce'>,
@@ -128,6 +128,7 @@ export async function deployModels(
           path: w.path,
         });
       }
+      await model.load({ ...(d.weightsPath ? { weightsPath: d.weightsPath } : {}), log });
       d.state = 'ready';
     } catch (error) {
       d.state = 'failed';

@@ -193,3 +193,67 @@ describe('deployModels', () => {
     expect(model.deployment.weightsPath).toBeUndefined();
   });
 });
+
+describe("a model's load", () => {
+  const root = mkdtempSync(join(tmpdir(), 'lk-load-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const resolved = {
+    name: 'modelco/upscale',
+    kind: 'batch' as const,
+    description: 'd',
+    version: '1',
+    weights: {
+      registry: '127.0.0.1:9',
+      repository: 'modelco/weights/upscale',
+      manifestDigest: `sha256:${'e'.repeat(64)}`,
+      files: [],
+    },
+  };
+  // A complete cache entry: nothing is pulled.
+  const dir = join(root, `sha256-${'e'.repeat(64)}`);
+  mkdirSync(dir);
+  writeFileSync(`${dir}.complete`, 'done');
+
+  const withLoad = (load: (ctx: { weightsPath?: string }) => void | Promise<void>) =>
+    defineBatchModel({
+      name: 'upscale',
+      description: 'd',
+      input: z.object({}),
+      resultType: 'text/plain',
+      load,
+      run: () => new Uint8Array(),
+    });
+
+  it('runs after the weights are in place, with their path, before the model is ready', async () => {
+    const seenBy: { path?: string; state?: string }[] = [];
+    const model = deployModel(
+      withLoad((ctx) => {
+        seenBy.push({ path: ctx.weightsPath, state: model.deployment.state });
+      }),
+      { name: 'modelco/upscale', version: '1' },
+    );
+    await deployModels({ announce: async () => undefined }, [{ model, resolved }], {
+      cacheRoot: root,
+      credential: 'rt_x',
+    });
+    expect(seenBy).toEqual([{ path: dir, state: 'deploying' }]);
+    expect(model.deployment.state).toBe('ready');
+  });
+
+  it('reports the version failed with the message when it throws', async () => {
+    const model = deployModel(
+      withLoad(async () => {
+        throw new Error('weights are for another architecture');
+      }),
+      { name: 'modelco/upscale', version: '1' },
+    );
+    const announced: string[] = [];
+    await deployModels(
+      { announce: async () => void announced.push(model.deployment.state) },
+      [{ model, resolved }],
+      { cacheRoot: root, credential: 'rt_x' },
+    );
+    expect(announced).toEqual(['failed']);
+    expect(model.deployment.stateMessage).toBe('weights are for another architecture');
+  });
+});

@@ -63,6 +63,13 @@ export function registerRuntime(program: Command) {
             EXIT.USAGE,
           );
         const server = o.server;
+        if (o.version !== undefined && !o.model?.length)
+          throw new CliError(
+            'USAGE',
+            '--version names the version of a --model to serve; pass --model too',
+            undefined,
+            EXIT.USAGE,
+          );
         const credential = o.credentialStdin ? readStdin() : process.env.LATCHKEY_RUNTIME_KEY;
         if (!credential)
           throw new CliError(
