@@ -52,7 +52,14 @@ export function readManifest(path: string): Manifest {
       undefined,
       EXIT.USAGE,
     );
-  const parsed = ManifestSchema.safeParse(doc.toJS());
+  // Versions as written: YAML would read `version: 1.10` as the number 1.1.
+  const raw = parseDocument(text, { schema: 'failsafe' }).toJS() as Record<string, unknown> | null;
+  const data = doc.toJS() as unknown;
+  if (data && typeof data === 'object' && raw && typeof raw === 'object')
+    for (const key of ['version', 'weights'] as const)
+      if (typeof (data as Record<string, unknown>)[key] === 'number')
+        (data as Record<string, unknown>)[key] = raw[key];
+  const parsed = ManifestSchema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const path = issue.path.map(String);

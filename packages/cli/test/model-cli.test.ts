@@ -83,7 +83,7 @@ describe('latchkey model', () => {
         'kind: batch',
         'description: Renders stills',
         'visibility: public',
-        'version: 1',
+        'version: 1.10',
         'resources:',
         '  gpu: a10',
         '  memory: 16Gi',
@@ -93,10 +93,11 @@ describe('latchkey model', () => {
     const r = model(['publish'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Registered modelco/batcher (batch, public)');
-    expect(r.stdout).toContain('Published modelco/batcher version 1 (default)');
+    // As written: YAML alone would read 1.10 as the number 1.1.
+    expect(r.stdout).toContain('Published modelco/batcher version 1.10 (default)');
     const status = JSON.parse(model(['status', 'batcher', '--json']).stdout);
     expect(status.versions[0]).toMatchObject({
-      version: '1',
+      version: '1.10',
       resources: { gpu: 'a10', memory: '16Gi' },
     });
   });
@@ -136,7 +137,7 @@ describe('latchkey model', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+VISIBILITY\s+DEFAULT\s+VERSIONS$/);
-    expect(lines[1]).toMatch(/^modelco\/batcher\s+batch\s+public\s+1\s+1 registered$/);
+    expect(lines[1]).toMatch(/^modelco\/batcher\s+batch\s+public\s+1\.10\s+1\.10 registered$/);
     expect(lines[2]).toMatch(
       /^modelco\/styler\s+realtime\s+private\s+1\s+2 registered, 1 registered$/,
     );
@@ -163,6 +164,28 @@ describe('latchkey model', () => {
     );
   });
 
+  it('update changes visibility, the allowed orgs and the default version', async () => {
+    const open = model(['update', 'styler', '--public', '--default-version', '2']);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout).toContain('Updated modelco/styler (public); default version: 2');
+    const back = model([
+      'update',
+      'styler',
+      '--private',
+      '--allow-org',
+      'appco',
+      '--default-version',
+      '1',
+    ]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(
+      'Updated modelco/styler (private, also for appco); default version: 1',
+    );
+    const nothing = model(['update', 'styler']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('error USAGE: nothing to change');
+  });
+
   it('retire moves the default on, and tokens for the retired version are refused', async () => {
     const r = model(['retire', 'styler', '--version', '1']);
     expect(r.code, r.stderr).toBe(0);
@@ -175,7 +198,7 @@ describe('latchkey model', () => {
     expect(JSON.parse(unknown.stdout).error.code).toBe('MODEL_VERSION_NOT_FOUND');
   });
 
-  it('logs shows the model’s log: registered, published, retired', () => {
+  it('logs shows the model’s log: registered, published, updated, retired', () => {
     const r = model(['logs', 'styler']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -183,11 +206,13 @@ describe('latchkey model', () => {
       'model.registered',
       'model.version_published',
       'model.version_published',
+      'model.updated',
+      'model.updated',
       'model.version_retired',
     ]);
     expect(lines[1]).toContain('ok  modelco/styler  modelco/styler  version=1');
     const json = model(['logs', 'styler', '--json']).stdout.trim().split('\n');
-    expect(JSON.parse(json[3] as string)).toMatchObject({
+    expect(JSON.parse(json.at(-1) as string)).toMatchObject({
       action: 'model.version_retired',
       data: { model: 'modelco/styler', version: '1', defaultVersion: '2' },
     });

@@ -13,6 +13,45 @@ export {
   networkFrom,
   parseEnv,
 } from './network-config.js';
+export { OciError } from './oci/oci-error.js';
+export type { PullWeightsOptions, PullWeightsResult } from './oci/pull-weights.js';
+export { pullWeights } from './oci/pull-weights.js';
+export type {
+  PushProgress,
+  PushWeightsOptions,
+  PushWeightsResult,
+  UploadState,
+  UploadStateStore,
+} from './oci/push-weights.js';
+export {
+  DEFAULT_CHUNK_BYTES,
+  DEFAULT_PART_BYTES,
+  listWeightsFiles,
+  pushWeights,
+} from './oci/push-weights.js';
+export { parseChallenge, registryBaseUrl } from './oci/registry-auth.js';
+export type {
+  RegistryAuth,
+  RegistryClient,
+  RegistryClientOptions,
+  UploadPosition,
+} from './oci/registry-client.js';
+export { createRegistryClient } from './oci/registry-client.js';
+export type {
+  Descriptor,
+  ManifestFile,
+  OciManifest,
+  WeightsFileEntry,
+  WeightsPart,
+} from './oci/weights-manifest.js';
+export {
+  buildWeightsManifest,
+  isSafeRelativePath,
+  OCI_MANIFEST,
+  readWeightsManifest,
+  WEIGHTS_CONFIG,
+  WEIGHTS_FILE,
+} from './oci/weights-manifest.js';
 export type {
   EmbeddedRuntime,
   EmbeddedRuntimeDeps,

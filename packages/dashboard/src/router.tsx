@@ -21,6 +21,7 @@ import { DevicePage } from './pages/device.js';
 import { ForgotPasswordPage } from './pages/forgot-password.js';
 import { KeysPage } from './pages/keys/keys-page.js';
 import { MembersPage } from './pages/members.js';
+import { ModelsPage } from './pages/models/models-page.js';
 import { NewOrgPage } from './pages/new-org.js';
 import { RegistryPage } from './pages/registry.js';
 import { ResetPasswordPage } from './pages/reset-password.js';
@@ -145,6 +146,11 @@ const settingsPage = createRoute({
   path: 'settings',
   component: SettingsPage,
 });
+const modelsPage = createRoute({
+  getParentRoute: () => org,
+  path: 'models',
+  component: ModelsPage,
+});
 const registryPage = createRoute({
   getParentRoute: () => org,
   path: 'registry',
@@ -170,6 +176,7 @@ const routeTree = root.addChildren([
       usagePage,
       membersPage,
       settingsPage,
+      modelsPage,
       registryPage,
     ]),
   ]),

@@ -3,6 +3,7 @@
 import { SLUG_PATTERN as CORE_SLUG_PATTERN, ERROR_CODES } from '@latchkey/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, http, withQuery } from '../src/api/client.js';
+import { bytes } from '../src/lib/format.js';
 import { safeRedirect } from '../src/lib/redirect.js';
 import { atLeast, roleIn } from '../src/lib/roles.js';
 import { SLUG_PATTERN } from '../src/lib/slug.js';
@@ -124,5 +125,19 @@ describe('the slug pattern for inputs', () => {
       expect(re.test(ok), ok).toBe(true);
     for (const bad of ['', '-a', 'a-', 'Acme', 'a_b', 'x'.repeat(49)])
       expect(re.test(bad), bad).toBe(false);
+  });
+});
+
+describe('sizes of weights', () => {
+  it('read in powers of 1024, with at most one decimal', () => {
+    expect(bytes(0)).toBe('0 B');
+    expect(bytes(1023)).toBe('1023 B');
+    expect(bytes(1024)).toBe('1 KB');
+    expect(bytes(1536)).toBe('1.5 KB');
+    expect(bytes(50 * 1024 * 1024)).toBe('50 MB');
+    expect(bytes(123.4 * 1024 ** 3)).toBe('123 GB');
+    expect(bytes(3 * 1024 ** 5)).toBe('3072 TB');
+    expect(bytes(-1)).toBe('—');
+    expect(bytes(Number.NaN)).toBe('—');
   });
 });

@@ -1,3 +1,5 @@
+export type { Deployment } from './deployment.js';
+export { deployModel } from './deployment.js';
 export type { EmbeddedRuntimeOptions } from './embedded-runtime.js';
 export { embeddedRuntime } from './embedded-runtime.js';
 export type { IceNetworkOptions } from './ice-network.js';
@@ -7,6 +9,7 @@ export type {
   BatchModelDefinition,
   CommandDefinition,
   JobContext,
+  LoadContext,
   MediaLink,
   Model,
   RealtimeModel,
@@ -18,6 +21,13 @@ export { defaultModels } from './models/default-models.js';
 export { echoModel } from './models/echo.js';
 export { renderModel } from './models/render.js';
 export { toNodeListener } from './node-listener.js';
+export type { Deploying, ResolvedModel, ResolvedWeights } from './partner-deploy.js';
+export {
+  cachedWeights,
+  defaultWeightsCache,
+  deployModels,
+  resolveModel,
+} from './partner-deploy.js';
 export { encodePng } from './png.js';
 export type { Runtime, RuntimeOptions, RuntimeStats } from './runtime.js';
 export { createRuntime } from './runtime.js';

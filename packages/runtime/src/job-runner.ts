@@ -12,6 +12,7 @@ import {
   type RuntimeCapacity,
   type TokenVerifier,
 } from '@latchkey/core/node';
+import { grantedName, servedModel } from './deployment.js';
 import { checkGrant, verifyCaller } from './grant-check.js';
 import type { BatchModel, Model } from './model.js';
 
@@ -47,7 +48,7 @@ export class JobRunner {
     if (!caller.ok) return caller;
     const found = this.find(name);
     if (!found.ok) return found;
-    const granted = checkGrant(caller.value.grant, name, undefined);
+    const granted = checkGrant(caller.value.grant, grantedName(found.value), undefined);
     if (!granted.ok) return granted;
     const checked = this.parse(name, req.data.input);
     if (!checked.ok) return checked;
@@ -68,6 +69,7 @@ export class JobRunner {
         grant: caller.value.grant,
         signal: this.abort.signal,
         log: this.options.log,
+        ...(model.deployment?.weightsPath ? { weightsPath: model.deployment.weightsPath } : {}),
       });
       this.options.log.info('job finished', {
         jobId,
@@ -94,13 +96,7 @@ export class JobRunner {
   }
 
   private find(name: unknown): HostResult<BatchModel> {
-    const model = typeof name === 'string' ? this.options.models.get(name) : undefined;
-    if (model?.kind === 'batch') return { ok: true, value: model };
-    return {
-      ok: false,
-      code: 'MODEL_NOT_FOUND',
-      message: `this runtime has no batch model ${JSON.stringify(String(name).slice(0, 64))}`,
-    };
+    return servedModel(this.options.models, name, 'batch');
   }
 
   private parse(name: unknown, input: unknown): HostResult<[BatchModel, unknown]> {

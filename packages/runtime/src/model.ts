@@ -8,6 +8,7 @@ import {
 import type { JobOutput, Logger } from '@latchkey/core/node';
 import type { MediaStreamTrack } from 'werift';
 import type { z } from 'zod';
+import type { Deployment } from './deployment.js';
 
 /** What a realtime model's hooks and command handlers get for the session they serve. */
 export interface SessionContext<State = unknown> {
@@ -29,6 +30,15 @@ export interface SessionContext<State = unknown> {
   readonly log: Logger;
   /** Epoch milliseconds, from the runtime's clock. */
   now(): number;
+  /** The directory of this version's pulled weights (`latchkey runtime --model`), if it has any. */
+  readonly weightsPath?: string;
+}
+
+/** What a model's `load` gets: where its weights are, and a logger. */
+export interface LoadContext {
+  /** The directory of the version's pulled weights, if it has any. */
+  readonly weightsPath?: string;
+  readonly log: Logger;
 }
 
 /**
@@ -62,6 +72,12 @@ export interface RealtimeModelDefinition<C extends Record<string, z.ZodType>, St
   tracks: { input: MediaKind[]; output: MediaKind[] };
   /** Command names start with a letter: letters, digits, `_`, `.`, `-`. */
   commands: { [K in keyof C]: CommandDefinition<C[K], State> };
+  /**
+   * Runs once when `latchkey runtime --model` deploys it, after the weights are pulled
+   * and before it takes work (read them into memory here). A throw reports the version
+   * `failed`, with the error's message.
+   */
+  load?(ctx: LoadContext): void | Promise<void>;
   /** Makes a new session's `ctx.state`. */
   createState?(): State;
   /** Runs once the transport is up, before the caller is told `ready`. A throw ends the session (`model_error`). */
@@ -92,6 +108,10 @@ export interface RealtimeModel {
   onSessionStart(ctx: SessionContext): void | Promise<void>;
   onSessionEnd(ctx: SessionContext, reason: CloseReason): void | Promise<void>;
   onTrack(link: MediaLink, ctx: SessionContext): void;
+  /** The definition's `load` (a no-op without one). */
+  load(ctx: LoadContext): Promise<void>;
+  /** Set when served as a partner model's version (`deployModel`). */
+  readonly deployment?: Deployment;
 }
 
 /** What a batch model's `run` gets. */
@@ -102,6 +122,8 @@ export interface JobContext {
   /** Aborted when the runtime shuts down. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** The directory of this version's pulled weights (`latchkey runtime --model`), if it has any. */
+  readonly weightsPath?: string;
 }
 
 export interface BatchModelDefinition<S extends z.ZodType> {
@@ -111,6 +133,12 @@ export interface BatchModelDefinition<S extends z.ZodType> {
   input: S;
   /** The content type of results, when `run` returns bare bytes. */
   resultType: string;
+  /**
+   * Runs once when `latchkey runtime --model` deploys it, after the weights are pulled
+   * and before it takes work (read them into memory here). A throw reports the version
+   * `failed`, with the error's message.
+   */
+  load?(ctx: LoadContext): void | Promise<void>;
   run(
     input: z.output<S>,
     ctx: JobContext,
@@ -125,6 +153,10 @@ export interface BatchModel {
   readonly input: z.ZodType;
   readonly resultType: string;
   run(input: unknown, ctx: JobContext): Promise<JobOutput>;
+  /** The definition's `load` (a no-op without one). */
+  load(ctx: LoadContext): Promise<void>;
+  /** Set when served as a partner model's version (`deployModel`). */
+  readonly deployment?: Deployment;
 }
 
 export type Model = RealtimeModel | BatchModel;
@@ -200,6 +232,9 @@ export function defineRealtimeModel<C extends Record<string, z.ZodType>, State =
     onSessionStart: (ctx: SessionContext) => erased.onSessionStart?.(ctx),
     onSessionEnd: (ctx: SessionContext, reason: CloseReason) => erased.onSessionEnd?.(ctx, reason),
     onTrack: (link: MediaLink, ctx: SessionContext) => erased.onTrack?.(link, ctx),
+    load: async (ctx: LoadContext) => {
+      await erased.load?.(ctx);
+    },
   });
 }
 
@@ -228,6 +263,9 @@ export function defineBatchModel<S extends z.ZodType>(def: BatchModelDefinition<
     info: { name: def.name, kind: 'batch' as const, description: def.description, resultType },
     input: def.input,
     resultType,
+    load: async (ctx: LoadContext) => {
+      await def.load?.(ctx);
+    },
     async run(input: unknown, ctx: JobContext): Promise<JobOutput> {
       const out = await def.run(input as z.output<S>, ctx);
       if (out instanceof Uint8Array) return { contentType: resultType, body: out };

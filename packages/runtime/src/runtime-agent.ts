@@ -50,6 +50,11 @@ export interface RuntimeAgent {
   /** The coordinator's id for this runtime. */
   runtimeId: string;
   runtime: Runtime;
+  /**
+   * Registers again now, so the coordinator learns what changed in the models (a
+   * deployed model's state). Rejects with a RegistrationError when it is refused.
+   */
+  announce(): Promise<void>;
   /** Ends every session (runtime_shutdown), sends the last events, deregisters, stops listening. */
   close(): Promise<void>;
 }
@@ -282,6 +287,11 @@ export async function startRuntimeAgent(options: RuntimeAgentOptions): Promise<R
       return runtimeId;
     },
     runtime,
+    // Not once closing: registering again would put a runtime that is going away back online.
+    announce: () =>
+      closing
+        ? Promise.reject(new RegistrationError('the runtime is stopping', undefined, true))
+        : register(),
     close() {
       closing ??= (async () => {
         stopped = true;

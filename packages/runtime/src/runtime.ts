@@ -13,10 +13,11 @@ import {
   type TokenVerifier,
 } from '@latchkey/core/node';
 import { z } from 'zod';
+import { announcedInfo, grantedName, servedModel } from './deployment.js';
 import { checkGrant, verifyCaller } from './grant-check.js';
 import { IceNetwork, type IceNetworkOptions } from './ice-network.js';
 import { JobRunner } from './job-runner.js';
-import type { Model, RealtimeModel } from './model.js';
+import type { Model } from './model.js';
 import { defaultModels } from './models/default-models.js';
 import { Session } from './session.js';
 
@@ -151,7 +152,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const existing = sessions.get(sessionId);
       if (existing) {
         // The coordinator retrying the same call gets the same answer.
-        if (existing.tokenHash === tokenHash && existing.model.name === name)
+        if (
+          existing.tokenHash === tokenHash &&
+          (existing.model.name === name || grantedName(existing.model) === name)
+        )
           return { ok: true, value: { expiresAt: existing.expiresAt } };
         return {
           ok: false,
@@ -167,14 +171,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (early) return early;
     const caller = await verifyCaller(verify, token);
     if (!caller.ok) return caller;
-    const model = models.get(name);
-    if (model?.kind !== 'realtime')
-      return {
-        ok: false,
-        code: 'MODEL_NOT_FOUND',
-        message: `this runtime has no realtime model "${name}"`,
-      };
-    const granted = checkGrant(caller.value.grant, name, origin);
+    const served = servedModel(models, name, 'realtime');
+    if (!served.ok) return served;
+    const model = served.value;
+    // A version's session needs a grant naming the model, or that very version.
+    const granted = checkGrant(caller.value.grant, grantedName(model), origin);
     if (!granted.ok) return granted;
     // Nothing awaits from here to the insert: the checks below hold when it happens.
     const late = known();
@@ -195,7 +196,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return { ok: false, code: 'INVALID_REQUEST', message: 'expiresAt is in the past' };
     const session = new Session(
       sessionId,
-      model as RealtimeModel,
+      model,
       caller.value.grant,
       tokenHash,
       expiresAt,
@@ -207,7 +208,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   }
 
   const runtime: Runtime = {
-    models: (): ModelInfo[] => [...models.values()].map((m) => structuredClone(m.info)),
+    models: (): ModelInfo[] => [...models.values()].map(announcedInfo),
     capacity: () => ({ ...capacity }),
     liveSessions: () => [...sessions.keys()],
     async openSession(request) {

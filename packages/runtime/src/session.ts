@@ -66,6 +66,7 @@ export class Session {
       signal: this.abort.signal,
       log,
       now: settings.now,
+      ...(model.deployment?.weightsPath ? { weightsPath: model.deployment.weightsPath } : {}),
     };
     this.schedule('expiry', expiresAt - settings.now(), () => this.close('expired'));
     this.schedule('connect', settings.connectTimeoutMs, () => this.close('connect_timeout'));

@@ -340,6 +340,8 @@ describe.each(backends)('hardening on $name', (backend) => {
           events: [{ type: 'session-closed', sessionId, reason: 'client_closed', at: 1 }],
         }),
         deregisterRuntime: () => ({ instanceId: 'fuzz-instance' }),
+        resolveRuntimeModel: () => ({ model: 'fuzzco/styler', version: '1' }),
+        createRuntimeCredential: () => ({ name: 'fuzz runtime' }),
         createRegistryCredentials: () => ({}),
         signUp: () => ({
           email: `fuzz-${fuzzUser++}@example.com`,
@@ -384,6 +386,7 @@ describe.each(backends)('hardening on $name', (backend) => {
           allowedOrgs: [fuzzOrg],
           defaultVersion: '1',
         }),
+        recordWeights: () => ({ version: '1', manifestDigest: `sha256:${'a'.repeat(64)}` }),
         publishModelVersion: () => ({
           version: '1',
           image: 'registry.example.com/fuzz/m:1',

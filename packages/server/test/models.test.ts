@@ -217,6 +217,50 @@ describe.each(backends)('partner models on $name', (backend) => {
         ]);
       });
 
+      it('answers bad input with a stable code and a message naming the field', async () => {
+        const bad = async (res: Response) => {
+          const [status, code, message] = await refused(res);
+          return [status, code, message.split(':')[0]];
+        };
+        expect(await bad(await partner('POST', '/models', { name: 'x', kind: 'video' }))).toEqual([
+          400,
+          'INVALID_REQUEST',
+          'kind',
+        ]);
+        const extra = await refused(
+          await partner('POST', '/models', { name: 'x', kind: 'batch', extra: 1 }),
+        );
+        expect(extra.slice(0, 2)).toEqual([400, 'INVALID_REQUEST']);
+        expect(extra[2]).toContain('"extra"');
+        expect(
+          await bad(
+            await partner('POST', '/models', { name: 'x', kind: 'batch', description: 'a\u0000b' }),
+          ),
+        ).toEqual([400, 'INVALID_REQUEST', expect.any(String)]);
+        expect(
+          await bad(await partner('POST', '/models/styler/versions', { version: 'no spaces' })),
+        ).toEqual([400, 'INVALID_REQUEST', 'version']);
+        expect(
+          await bad(
+            await partner('POST', '/models/styler/versions', {
+              version: '9',
+              resources: { blob: 'x'.repeat(5000) },
+            }),
+          ),
+        ).toEqual([400, 'INVALID_REQUEST', 'resources']);
+        expect(
+          (
+            await refused(await partner('POST', '/models/styler/versions/bad%20version/retire'))
+          ).slice(0, 2),
+        ).toEqual([404, 'MODEL_VERSION_NOT_FOUND']);
+        expect(
+          (await refused(await partner('GET', '/models/styler/events?limit=0'))).slice(0, 2),
+        ).toEqual([400, 'INVALID_REQUEST']);
+        expect(
+          (await refused(await partner('GET', `/models/${'x'.repeat(200)}`))).slice(0, 2),
+        ).toEqual([404, 'MODEL_NOT_FOUND']);
+      });
+
       it('takes only the org’s own partner key', async () => {
         const app = await call('POST', '/v1/orgs/modelco/models', {
           key: appKeys.owner,
@@ -402,6 +446,31 @@ describe.each(backends)('partner models on $name', (backend) => {
         await ok(await partner('PATCH', '/models/styler', { visibility: 'private' }));
       });
 
+      it('checks batch jobs for a partner model the same way (its name percent-encoded in the path)', async () => {
+        const job = (key: string, model: string) =>
+          call('POST', `/v1/jobs/${encodeURIComponent(model)}`, { key, body: { prompt: 'x' } });
+        expect(await refused(await job(appKeys.stranger, 'modelco/batcher'))).toEqual([
+          403,
+          'MODEL_NOT_ALLOWED',
+          'model "modelco/batcher" is private, and its owner has not listed this org on it',
+        ]);
+        // Every version of batcher is retired: no default is left.
+        expect(await refused(await job(appKeys.owner, 'modelco/batcher'))).toEqual([
+          404,
+          'MODEL_VERSION_NOT_FOUND',
+          'model "modelco/batcher" has no published version yet',
+        ]);
+        expect((await refused(await job(appKeys.owner, 'modelco/batcher@1'))).slice(0, 2)).toEqual([
+          410,
+          'MODEL_RETIRED',
+        ]);
+        // Allowed and published, but no runtime serves it.
+        expect((await refused(await job(appKeys.listed, 'modelco/styler@2'))).slice(0, 2)).toEqual([
+          404,
+          'MODEL_NOT_FOUND',
+        ]);
+      });
+
       it('shows each caller what it may use in GET /v1/models', async () => {
         const names = async (key: string) =>
           (
@@ -547,10 +616,33 @@ describe.each(backends)('partner models on $name', (backend) => {
         ).toEqual([410, 'MODEL_RETIRED']);
       });
 
+      it("never names a partner model in another caller's MODEL_NOT_FOUND", async () => {
+        await ok(await partner('PATCH', '/models/styler', { visibility: 'private' }));
+        const [status, code, message] = await refused(
+          await call('POST', '/v1/sessions', { key: appKeys.stranger, body: { model: 'nope' } }),
+        );
+        expect([status, code]).toEqual([404, 'MODEL_NOT_FOUND']);
+        expect(message).toBe('no realtime model "nope" is being served');
+      });
+
       it('places on a runtime announcing the asked version ready, and no other', async () => {
         const directory = server.platform.realtime.directory;
-        await ok(await register([styler('2', 'deploying'), styler('3')]));
+        const echo = { name: 'echo', kind: 'realtime', description: 'built-in' };
+        await ok(await register([styler('2', 'deploying'), styler('3'), echo]));
         expect((await directory.pick('modelco/styler', 'session', '3'))?.id).toBe(runtimeId);
+        // A built-in has no versions: asked for one, it is served nowhere.
+        expect((await directory.pick('echo', 'session'))?.id).toBe(runtimeId);
+        expect(await directory.pick('echo', 'session', '1')).toBeUndefined();
+        expect(
+          (
+            await refused(
+              await call('POST', '/v1/sessions', {
+                key: appKeys.stranger,
+                body: { model: 'echo@1' },
+              }),
+            )
+          ).slice(0, 2),
+        ).toEqual([404, 'MODEL_NOT_FOUND']);
         expect(await directory.pick('modelco/styler', 'session', '2')).toBeUndefined();
         expect(await directory.pick('modelco/styler', 'session', '4')).toBeUndefined();
         expect(await directory.pick('modelco/styler', 'job', '3')).toBeUndefined();

@@ -14,6 +14,7 @@ import type { Route } from '../src/http/route.js';
 import { type AdminApi, createAdminApi, type RunningServer } from '../src/index.js';
 import { publishVersion } from '../src/models/model-versions.js';
 import { registerModel } from '../src/models/models.js';
+import { createRuntimeCredential } from '../src/realtime/runtime-credentials.js';
 import { findOrg } from '../src/services/orgs.js';
 import {
   answer,
@@ -63,6 +64,8 @@ interface Ctx {
   session(): Promise<string>;
   /** An unexpired registry credential of `org`. */
   credential(): Promise<string>;
+  /** An active runtime credential of `org` (a partner org's runtime). */
+  runtimeCredential(): Promise<string>;
   signIn(email: string): Promise<string>;
   /** A pending device sign-in code; `approved`: approved for `org` by its owner. */
   deviceCode(approved?: boolean): Promise<{ deviceCode: string; userCode: string }>;
@@ -70,6 +73,8 @@ interface Ctx {
   callerOrg(): Promise<Org>;
   /** A new partner model of `org` (short name), with version `1` published. */
   model(): Promise<string>;
+  /** A new model of `org` with a recorded weights version (a row: the matrix has no registry). */
+  weights(): Promise<{ model: string; version: string }>;
   /** The cookie of a new account (for routes that change the caller's own account). */
   freshCookie(): Promise<string>;
 }
@@ -183,6 +188,26 @@ const fixtures: Record<string, Fixture> = {
     params: async (c) => ({ model: await c.model(), version: '1' }),
   },
   listModelEvents: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  listRuntimeCredentials: { partner: true },
+  createRuntimeCredential: { partner: true, body: () => ({ name: 'matrix runtime' }) },
+  revokeRuntimeCredential: {
+    partner: true,
+    params: async (c) => ({ id: await c.runtimeCredential() }),
+  },
+  listWeights: { partner: true, params: async (c) => ({ model: await c.model() }) },
+  // The matrix server fronts no registry: a caller let through gets that far.
+  recordWeights: {
+    partner: true,
+    params: async (c) => ({ model: await c.model() }),
+    body: () => ({ version: '1', manifestDigest: `sha256:${'a'.repeat(64)}` }),
+    reached: [404, 'REGISTRY_NOT_CONFIGURED'],
+  },
+  getWeights: { partner: true, params: (c) => c.weights() },
+  deleteWeights: {
+    partner: true,
+    params: (c) => c.weights(),
+    reached: [404, 'REGISTRY_NOT_CONFIGURED'],
+  },
 };
 
 /** What a partner route answers a credential other than a member's session. */
@@ -374,6 +399,33 @@ describe.each(backends)(
             if (!v.ok) throw new Error(v.message);
             return name;
           },
+          async weights() {
+            const model = await this.model();
+            const row = await db()
+              .selectFrom('models')
+              .select('id')
+              .where('name', '=', `${org.slug}/${model}`)
+              .executeTakeFirstOrThrow();
+            await db()
+              .insertInto('weights')
+              .values({
+                id: newId('wts'),
+                org_id: org.id,
+                model_id: row.id,
+                version: 'w1',
+                repository: `${org.slug}/weights/${model}`,
+                manifest_digest: `sha256:${'b'.repeat(64)}`,
+                files: JSON.stringify([
+                  { path: 'a.bin', digest: `sha256:${'c'.repeat(64)}`, size: 3 },
+                ]),
+                total_bytes: 3,
+                created_at: at(),
+                created_by: 'test',
+                deleted_at: null,
+              })
+              .execute();
+            return { model, version: 'w1' };
+          },
           async key(kind = 'app') {
             const made = await admin.createKey({ org: org.id, kind, actor: 'test' });
             if (!made.ok) throw new Error(made.message);
@@ -402,6 +454,15 @@ describe.each(backends)(
               })
               .execute();
             return id;
+          },
+          async runtimeCredential() {
+            const made = await createRuntimeCredential(server.platform, {
+              name: 'matrix runtime',
+              actor: 'test',
+              orgId: org.id,
+            });
+            if (!made.ok) throw new Error(made.message);
+            return made.value.id;
           },
           async credential() {
             const key = await this.key('partner');

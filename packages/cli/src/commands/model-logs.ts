@@ -9,7 +9,18 @@ export function formatEvent(e: ModelEvent): string {
   const details = DETAIL_KEYS.filter((k) => e.data[k] !== undefined && e.data[k] !== null).map(
     (k) => `${k}=${String(e.data[k])}`,
   );
-  if (Array.isArray(e.data.models)) details.push(`models=${e.data.models.join(',')}`);
+  if (Array.isArray(e.data.models))
+    details.push(
+      `models=${e.data.models
+        .map((m: unknown) =>
+          typeof m === 'object' && m !== null
+            ? [(m as { name?: string }).name, (m as { version?: string }).version]
+                .filter(Boolean)
+                .join('@')
+            : String(m),
+        )
+        .join(',')}`,
+    );
   return [
     e.at.replace(/\.\d+Z$/, 'Z'),
     e.action,

@@ -109,6 +109,67 @@ export function registerModel(
       },
     );
 
+  model
+    .command('update')
+    .description("change a model's description, visibility, allowed orgs or default version")
+    .argument('<name>')
+    .option('--description <text>', 'what it does')
+    .option('--public', "any org's tokens may use it")
+    .option('--private', 'only your org and the allowed orgs may use it')
+    .option(
+      '--allow-org <slug>',
+      'the orgs allowed while private: replaces the list (repeat)',
+      collect,
+    )
+    .option('--no-allowed-orgs', 'empty the list of allowed orgs')
+    .option('--default-version <v>', 'the version a bare name means')
+    .option('--json', 'print the model as JSON')
+    .action(
+      async (
+        name: string,
+        o: {
+          description?: string;
+          public?: boolean;
+          private?: boolean;
+          allowOrg?: string[];
+          allowedOrgs?: boolean;
+          defaultVersion?: string;
+          json?: boolean;
+        },
+      ) => {
+        if (o.public && o.private)
+          throw new CliError(
+            'USAGE',
+            '--public and --private exclude each other',
+            undefined,
+            EXIT.USAGE,
+          );
+        const { c, short } = modelTarget(name);
+        const body = {
+          ...(o.description !== undefined ? { description: o.description } : {}),
+          ...(o.public ? { visibility: 'public' } : o.private ? { visibility: 'private' } : {}),
+          ...(o.allowOrg
+            ? { allowedOrgs: o.allowOrg }
+            : o.allowedOrgs === false
+              ? { allowedOrgs: [] }
+              : {}),
+          ...(o.defaultVersion !== undefined ? { defaultVersion: o.defaultVersion } : {}),
+        };
+        if (Object.keys(body).length === 0)
+          throw new CliError(
+            'USAGE',
+            'nothing to change',
+            'Pass --description, --public or --private, --allow-org, --no-allowed-orgs or --default-version.',
+            EXIT.USAGE,
+          );
+        const m = await modelApi.update(c, short, body);
+        if (o.json) return printJson(m);
+        process.stdout.write(
+          `Updated ${m.name} (${m.visibility}${m.visibility === 'private' && m.allowedOrgs.length ? `, also for ${m.allowedOrgs.join(', ')}` : ''}); default version: ${m.defaultVersion ?? 'none'}\n`,
+        );
+      },
+    );
+
   registerModelPublish(model);
 
   model

@@ -4,6 +4,7 @@ import type {
   AuditEvent,
   CreatedInvitation,
   CreatedKey,
+  CreatedRuntimeCredential,
   DeviceRequest,
   Invitation,
   InvitationOffer,
@@ -11,16 +12,21 @@ import type {
   LiveSession,
   Me,
   Member,
+  ModelKind,
+  ModelVisibility,
   Org,
   Page,
+  PartnerModel,
   RegistryCredential,
   RegistryCredentials,
   RevokedKey,
   Role,
   RotatedKey,
+  RuntimeCredential,
   SignInAnswer,
   Usage,
   User,
+  WeightsVersion,
 } from './types.js';
 
 export interface AuditFilters {
@@ -119,4 +125,33 @@ export const api = {
   registry: (ref: string) => http.get<RegistryCredentials>(`${org(ref)}/registry/credentials`),
   revokeCredential: (ref: string, id: string) =>
     http.post<RegistryCredential>(`${org(ref)}/registry/credentials/${seg(id)}/revoke`, {}),
+
+  models: (ref: string) => http.get<Page<PartnerModel>>(`${org(ref)}/models`),
+  createModel: (
+    ref: string,
+    body: { name: string; kind: ModelKind; description?: string; visibility?: ModelVisibility },
+  ) => http.post<PartnerModel>(`${org(ref)}/models`, body),
+  /** `model` is the name after the slash (`styler` of `modelco/styler`). */
+  updateModel: (
+    ref: string,
+    model: string,
+    body: {
+      description?: string;
+      visibility?: ModelVisibility;
+      allowedOrgs?: string[];
+      defaultVersion?: string;
+    },
+  ) => http.patch<PartnerModel>(`${org(ref)}/models/${seg(model)}`, body),
+  retireVersion: (ref: string, model: string, version: string) =>
+    http.post<unknown>(`${org(ref)}/models/${seg(model)}/versions/${seg(version)}/retire`, {}),
+
+  weights: (ref: string, model: string) =>
+    http.get<Page<WeightsVersion>>(`${org(ref)}/models/${seg(model)}/weights`),
+
+  runtimeCredentials: (ref: string) =>
+    http.get<Page<RuntimeCredential>>(`${org(ref)}/runtime-credentials`),
+  createRuntimeCredential: (ref: string, name: string) =>
+    http.post<CreatedRuntimeCredential>(`${org(ref)}/runtime-credentials`, { name }),
+  revokeRuntimeCredential: (ref: string, id: string) =>
+    http.delete<unknown>(`${org(ref)}/runtime-credentials/${seg(id)}`),
 };

@@ -60,3 +60,26 @@ export const usageQuery = (org: string, q: { from: string; to: string; key?: str
 
 export const registryQuery = (org: string) =>
   queryOptions({ queryKey: [...keys.org(org), 'registry'], queryFn: () => api.registry(org) });
+
+/** Refetched every 5 s while the page is visible: version states follow the runtimes. */
+export const modelsQuery = (org: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'models'],
+    queryFn: () => api.models(org),
+    refetchInterval: 5_000,
+  });
+
+export const runtimeCredentialsQuery = (org: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'runtime-credentials'],
+    queryFn: () => api.runtimeCredentials(org),
+    refetchInterval: 5_000,
+  });
+
+/** A model's weights versions (`model` is the name after the slash). */
+export const weightsQuery = (org: string, model: string) =>
+  queryOptions({
+    queryKey: [...keys.org(org), 'models', model, 'weights'],
+    queryFn: () => api.weights(org, model),
+    refetchInterval: 5_000,
+  });

@@ -171,3 +171,84 @@ export interface DeviceRequest {
   expiresAt: string;
   state: 'pending' | 'approved' | 'denied';
 }
+
+// Partner models (docs/partner-models.md): the Models page of a partner org.
+
+export type ModelKind = 'realtime' | 'batch';
+export type ModelVisibility = 'public' | 'private';
+export type ModelVersionState = 'registered' | 'deploying' | 'live' | 'failed' | 'retired';
+
+/** A published version; its state is read from the org's runtimes as they report. */
+export interface ModelVersion {
+  version: string;
+  state: ModelVersionState;
+  default: boolean;
+  image: string | null;
+  /** The image's manifest digest, pinned when the version was published. */
+  imageDigest: string | null;
+  /** The weights version it runs with, and their size once recorded. */
+  weights: { version: string; manifestDigest: string | null; totalBytes: number | null } | null;
+  resources: Record<string, unknown>;
+  /** The online runtimes announcing this version, and what they say of it. */
+  runtimes: Array<{ id: string; state: 'deploying' | 'ready' | 'failed' }>;
+  /** The last failure a runtime reported (state `failed`). */
+  failedMessage: string | null;
+  failedAt: string | null;
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+export interface PartnerModel {
+  id: string;
+  /** `<org-slug>/<name>`. */
+  name: string;
+  org: string;
+  kind: ModelKind;
+  description: string;
+  visibility: ModelVisibility;
+  allowedOrgs: string[];
+  defaultVersion: string | null;
+  /** Newest first. */
+  versions: ModelVersion[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WeightsFile {
+  path: string;
+  digest: string;
+  size: number;
+}
+
+/** A pushed weights version: an OCI artifact in `<org-slug>/weights/<name>`. */
+export interface WeightsVersion {
+  /** `<org-slug>/<name>`. */
+  model: string;
+  version: string;
+  /** HOST[:PORT] of the registry. */
+  registry: string | null;
+  repository: string;
+  manifestDigest: string;
+  totalBytes: number;
+  fileCount: number;
+  files: WeightsFile[];
+  createdAt: string;
+  createdBy: string;
+}
+
+/** A runtime credential of the org (`rt_…`), and the runtime that registers with it. */
+export interface RuntimeCredential {
+  id: string;
+  name: string;
+  display: string | null;
+  state: 'online' | 'offline' | 'revoked';
+  models: string[];
+  lastSeenAt: string | null;
+  createdAt: string;
+}
+
+export interface CreatedRuntimeCredential {
+  id: string;
+  name: string;
+  secret: string;
+}

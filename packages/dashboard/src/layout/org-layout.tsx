@@ -16,6 +16,12 @@ const TABS = [
   ['settings', 'Settings'],
 ] as const;
 
+/** A partner org's pages besides: its models and runtimes, and its registry. */
+const PARTNER_TABS = [
+  ['models', 'Models'],
+  ['registry', 'Registry'],
+] as const;
+
 /** An org's pages: its navigation, and the org and your role for the page below. */
 export function OrgLayout() {
   const { org: ref } = useParams({ from: '/app/orgs/$org' });
@@ -23,7 +29,7 @@ export function OrgLayout() {
   const known = me.orgs.find((o) => o.slug === ref || o.id === ref);
   const info = useQuery({ ...orgQuery(ref), initialData: known });
   const section = useLocation({ select: (l) => l.pathname.split('/')[3] ?? '' });
-  const label = [...TABS, ['registry', 'Registry'] as const].find(([p]) => p === section)?.[1];
+  const label = [...TABS, ...PARTNER_TABS].find(([p]) => p === section)?.[1];
   useTitle(`${label ?? 'Organization'} · ${info.data?.name ?? ref}`);
   if (info.isPending) return <Loading what="Loading the organization" />;
   if (info.isError)
@@ -34,7 +40,7 @@ export function OrgLayout() {
       </main>
     );
   const org = info.data;
-  const tabs = org.partner ? [...TABS, ['registry', 'Registry'] as const] : TABS;
+  const tabs = org.partner ? [...TABS, ...PARTNER_TABS] : TABS;
   return (
     <OrgContext.Provider value={{ org, ref: org.slug, role: roleIn(org, me.user), user: me.user }}>
       <nav className="tabs" aria-label={`${org.name} sections`}>

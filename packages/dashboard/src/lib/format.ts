@@ -22,3 +22,18 @@ export function ago(iso: string | null | undefined, none = 'never'): string {
 
 /** YYYY-MM-DD of a date, in UTC (the API's days are UTC). */
 export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** 1536 → "1.5 KB", 52428800 → "50 MB" (powers of 1024, at most one decimal). */
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = unit === 0 || value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${shown} ${UNITS[unit]}`;
+}

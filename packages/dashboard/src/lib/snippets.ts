@@ -41,3 +41,26 @@ export function Studio() {
   );
 }`;
 }
+
+/** A partner's way from its machine to a live model, from the CLI (docs/partner-models.md). */
+export function partnerCommands(server: string, name = '<name>'): string {
+  return `latchkey auth login --server ${server}
+latchkey model create ${name} --kind realtime
+latchkey model weights push ${name} --version 1 ./weights
+latchkey model publish ${name} --version 1 --weights 1`;
+}
+
+/** Running a runtime on the partner's own machine, with a runtime credential. */
+export function runtimeCommands(server: string, secret = 'rt_…'): string {
+  return `latchkey runtime credentials create --name gpu-1   # or create one below
+LATCHKEY_RUNTIME_KEY=${secret} latchkey runtime --server ${server} --model ./dist/model.js`;
+}
+
+/** What an app developer does to use a partner model: a token naming it. */
+export function modelTokenSnippet(server: string, model: string): string {
+  return `curl -X POST ${server}/v1/tokens -H "Authorization: Bearer rk_…" \\
+  -H "Content-Type: application/json" -d '{"models":["${model}"]}'
+
+// or in the backend's token route (@latchkey/sdk/server):
+return { models: ['${model}'], expiresIn: 600, maxSessions: 1 };`;
+}

@@ -51,12 +51,19 @@ import { route as listModels } from './routes/v1-models-list.js';
 import { route as listModelEvents } from './routes/v1-org-model-events.js';
 import { route as publishModelVersion } from './routes/v1-org-model-versions-create.js';
 import { route as retireModelVersion } from './routes/v1-org-model-versions-retire.js';
+import { route as recordWeights } from './routes/v1-org-model-weights-create.js';
+import { route as deleteWeights } from './routes/v1-org-model-weights-delete.js';
+import { route as getWeights } from './routes/v1-org-model-weights-get.js';
+import { route as listWeights } from './routes/v1-org-model-weights-list.js';
 import { route as registerModel } from './routes/v1-org-models-create.js';
 import { route as getPartnerModel } from './routes/v1-org-models-get.js';
 import { route as listPartnerModels } from './routes/v1-org-models-list.js';
 import { route as updateModel } from './routes/v1-org-models-update.js';
 import { route as listOrgRegistryCredentials } from './routes/v1-org-registry-credentials-list.js';
 import { route as revokeOrgRegistryCredential } from './routes/v1-org-registry-credentials-revoke.js';
+import { route as createRuntimeCredential } from './routes/v1-org-runtime-credentials-create.js';
+import { route as listRuntimeCredentials } from './routes/v1-org-runtime-credentials-list.js';
+import { route as revokeRuntimeCredential } from './routes/v1-org-runtime-credentials-revoke.js';
 import { route as endOrgSession } from './routes/v1-org-sessions-delete.js';
 import { route as listOrgSessions } from './routes/v1-org-sessions-list.js';
 import { route as createOrg } from './routes/v1-orgs-create.js';
@@ -75,6 +82,7 @@ import { route as deregisterRuntime } from './routes/v1-runtimes-deregister.js';
 import { route as runtimeEvents } from './routes/v1-runtimes-events.js';
 import { route as heartbeatRuntime } from './routes/v1-runtimes-heartbeat.js';
 import { route as registerRuntime } from './routes/v1-runtimes-register.js';
+import { route as resolveRuntimeModel } from './routes/v1-runtimes-resolve.js';
 import { route as createSession } from './routes/v1-sessions-create.js';
 import { route as deleteSession } from './routes/v1-sessions-delete.js';
 import { route as getSession } from './routes/v1-sessions-get.js';
@@ -101,6 +109,7 @@ export const routes: Route[] = [
   heartbeatRuntime,
   runtimeEvents,
   deregisterRuntime,
+  resolveRuntimeModel,
   createRegistryCredentials,
   registryToken,
   // Accounts and management (cookie sessions only).
@@ -144,6 +153,10 @@ export const routes: Route[] = [
   usage,
   listOrgRegistryCredentials,
   revokeOrgRegistryCredential,
+  listWeights,
+  recordWeights,
+  getWeights,
+  deleteWeights,
   // Partner models (a partner key or a member's session).
   listPartnerModels,
   registerModel,
@@ -152,6 +165,9 @@ export const routes: Route[] = [
   publishModelVersion,
   retireModelVersion,
   listModelEvents,
+  listRuntimeCredentials,
+  createRuntimeCredential,
+  revokeRuntimeCredential,
   // Device sign-in (the CLI): RFC 8628's shape.
   createDeviceCode,
   pollDeviceToken,

@@ -1,19 +1,24 @@
 import { isStorableText } from '@latchkey/core';
 import type { Context } from 'hono';
-import {
-  type CredentialHolder,
-  verifyRegistryCredential,
-} from '../registry/registry-credentials.js';
+import { verifyRuntimeCredential } from '../realtime/runtime-credentials.js';
+import type { RegistryPolicy } from '../registry/access-scope.js';
+import { verifyRegistryCredential } from '../registry/registry-credentials.js';
 import { refuseAuth } from './authenticate.js';
 import type { AppEnv, Platform } from './env.js';
 import { HttpError } from './http-error.js';
 import { UNSTORABLE_MESSAGE } from './read-json.js';
 
 /** Who is asking for a registry access token, and with what. */
-export interface RegistryCaller extends Omit<CredentialHolder, 'credentialId' | 'expiresAt'> {
-  via: 'credential' | 'partner-key';
-  /** The credential id, or the partner key id when the key itself was the password. */
+export interface RegistryCaller {
+  via: 'credential' | 'partner-key' | 'runtime';
+  /** The credential id, the partner key id when the key itself was the password, or the runtime id. */
   actor: string;
+  /** Null for an operator's runtime credential (it belongs to no org). */
+  orgId: string | null;
+  orgSlug: string | null;
+  apiKeyId: string | null;
+  /** Where and what it may do: push and pull under its org, or pull only for a runtime. */
+  policy: RegistryPolicy;
   /** The user name sent in Basic auth, for the audit log (bounded). */
   account: string;
 }
@@ -37,9 +42,10 @@ function basic(c: Context<AppEnv>): { user: string; password: string } {
 }
 
 /**
- * Authenticates a token request: HTTP Basic with a registry credential (`rc_…`)
- * or the partner key (`rp_…`) as the password. Refusals are audited and count
- * against the client IP's failed-auth limit, as for keys.
+ * Authenticates a token request: HTTP Basic with a registry credential (`rc_…`),
+ * the partner key (`rp_…`) or a runtime credential (`rt_…`, pull only) as the
+ * password. Refusals are audited and count against the client IP's failed-auth limit,
+ * as for keys.
  */
 export async function authenticateRegistryCaller(
   c: Context<AppEnv>,
@@ -68,6 +74,7 @@ export async function authenticateRegistryCaller(
           orgSlug: org.slug,
           apiKeyId: r.value.id,
           account,
+          policy: { orgSlug: org.slug, actions: ['pull', 'push'] },
         };
       }
       if (r.ok) {
@@ -80,6 +87,29 @@ export async function authenticateRegistryCaller(
       subject = r.subject ?? {};
       throw HttpError.from(r);
     }
+    if (password.startsWith('rt_')) {
+      // A runtime pulls the weights it serves: its org's (pull only), or, for an
+      // operator's runtime (no org), any org's weights repositories.
+      if (password.length > 8) shown = `rt_…${password.slice(-4)}`;
+      const rt = await verifyRuntimeCredential(p.db, password);
+      if (!rt.ok) throw HttpError.from(rt);
+      const org = rt.value.org_id
+        ? await p.db
+            .selectFrom('orgs')
+            .select(['id', 'slug'])
+            .where('id', '=', rt.value.org_id)
+            .executeTakeFirstOrThrow()
+        : null;
+      return {
+        via: 'runtime',
+        actor: rt.value.id,
+        orgId: org?.id ?? null,
+        orgSlug: org?.slug ?? null,
+        apiKeyId: null,
+        account,
+        policy: { orgSlug: org?.slug ?? null, actions: ['pull'] },
+      };
+    }
     if (password.startsWith('rc_') && password.length > 8) shown = `rc_…${password.slice(-4)}`;
     const r = await verifyRegistryCredential(p, password);
     if (r.ok)
@@ -90,6 +120,7 @@ export async function authenticateRegistryCaller(
         orgSlug: r.value.orgSlug,
         apiKeyId: r.value.apiKeyId,
         account,
+        policy: { orgSlug: r.value.orgSlug, actions: ['pull', 'push'] },
       };
     subject = r.subject ?? {};
     throw HttpError.from(r);

@@ -41,6 +41,8 @@ export async function modelEvents(
         eb(sql<string>`data->>'model'`, '=', name),
         eb(sql<string>`left(data->>'model', ${prefix.length})`, '=', prefix),
         eb(sql<boolean>`(data->'models') @> ${JSON.stringify([name])}::jsonb`, '=', true),
+        // Runtime joins and leaves list their models as `{name, version?, state?}`.
+        eb(sql<boolean>`(data->'models') @> ${JSON.stringify([{ name }])}::jsonb`, '=', true),
       ]),
     );
   if (page.afterSeq !== undefined) q = q.where('seq', '>', page.afterSeq);

@@ -4,7 +4,9 @@ import { type Failure, fail, ok, type Result } from '../services/result.js';
 
 /**
  * Whether a runtime's announced model is `name` as `kind`, ready, in `version` (when one
- * is asked for; a runtime that announces no version serves whatever it was given).
+ * is asked for). A runtime announcing a partner model without a version serves the
+ * version the coordinator resolved; a built-in asked for with a version must be
+ * announced with that version (built-ins announce none: `echo@1` is served nowhere).
  */
 export function announces(
   m: ModelInfo,
@@ -16,7 +18,9 @@ export function announces(
     m.name === name &&
     m.kind === kind &&
     (m.state ?? 'ready') === 'ready' &&
-    (version === undefined || m.version === undefined || m.version === version)
+    (version === undefined ||
+      m.version === version ||
+      (m.version === undefined && m.name.includes('/')))
   );
 }
 
@@ -28,7 +32,12 @@ export function modelRefusal(
   version?: string | undefined,
 ): Failure | undefined {
   if (models.some((m) => announces(m, model, kind, version))) return undefined;
-  const names = [...new Set(models.filter((m) => m.kind === kind).map((m) => `"${m.name}"`))];
+  // Built-ins only: a partner model's name is for those its owner lets use it (GET /v1/models).
+  const names = [
+    ...new Set(
+      models.filter((m) => m.kind === kind && !m.name.includes('/')).map((m) => `"${m.name}"`),
+    ),
+  ];
   const what = version === undefined ? `"${model}"` : `"${model}" version ${version}`;
   return fail(
     'MODEL_NOT_FOUND',

@@ -5,7 +5,8 @@ import { hashKey, ModelInfoSchema } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/schema.js';
-import { auditInTransaction } from '../services/audit.js';
+import { auditContext, auditInTransaction } from '../services/audit.js';
+import type { RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
@@ -20,6 +21,8 @@ export const LIVE_MS = 10_000;
 export interface RuntimeSummary {
   id: string;
   name: string;
+  /** The partner org whose models it serves; null for the operator's runtimes. */
+  orgId: string | null;
   kind: 'embedded' | 'remote';
   /** `rt_…abcd` for a remote runtime's credential. */
   display: string | null;
@@ -32,6 +35,8 @@ export interface RuntimeSummary {
   createdAt: string;
 }
 
+type AuditContext = Pick<RequestContext, 'ip' | 'userAgent' | 'requestId'>;
+
 export const displayRuntimeSecret = (secret: string) => `${PREFIX}…${secret.slice(-4)}`;
 
 export function runtimeState(r: RuntimeRow, now: number): RuntimeSummary['state'] {
@@ -40,10 +45,13 @@ export function runtimeState(r: RuntimeRow, now: number): RuntimeSummary['state'
   return r.url !== null && seen > now - LIVE_MS ? 'online' : 'offline';
 }
 
-/** Creates the credential a `latchkey runtime` process registers with. Shown once. */
+/**
+ * Creates the credential a `latchkey runtime` process registers with. Shown once.
+ * With `orgId` it is a partner org's: it serves only that org's models.
+ */
 export async function createRuntimeCredential(
   deps: { db: Kysely<Database>; clock: Clock },
-  input: { name: string; actor: string },
+  input: { name: string; actor: string; orgId?: string | null; ctx?: AuditContext },
 ): Promise<Result<{ id: string; name: string; secret: string }>> {
   const name = input.name.trim();
   if (!name || name.length > 100)
@@ -71,14 +79,16 @@ export async function createRuntimeCredential(
         created_at: new Date(now),
         created_by: input.actor,
         revoked_at: null,
+        org_id: input.orgId ?? null,
       })
       .execute();
     await auditInTransaction(trx, deps.clock, {
-      orgId: null,
+      orgId: input.orgId ?? null,
       action: 'runtime.created',
       actor: input.actor,
       target: id,
       outcome: 'ok',
+      ...auditContext(input.ctx),
       data: { name, display: displayRuntimeSecret(secret) },
     });
   });
@@ -110,16 +120,15 @@ export async function verifyRuntimeCredential(
   return ok(row);
 }
 
-export async function listRuntimes(deps: {
-  db: Kysely<Database>;
-  clock: Clock;
-}): Promise<RuntimeSummary[]> {
+/** Every runtime (the operator's view), or with `orgId` only that partner org's credentials. */
+export async function listRuntimes(
+  deps: { db: Kysely<Database>; clock: Clock },
+  filter: { orgId?: string } = {},
+): Promise<RuntimeSummary[]> {
   const now = deps.clock.now();
-  const rows = await deps.db
-    .selectFrom('runtimes')
-    .selectAll()
-    .orderBy('created_at', 'asc')
-    .execute();
+  let query = deps.db.selectFrom('runtimes').selectAll().orderBy('created_at', 'asc');
+  if (filter.orgId !== undefined) query = query.where('org_id', '=', filter.orgId);
+  const rows = await query.execute();
   const counts = await deps.db
     .selectFrom('sessions')
     .select(['runtime_id', (eb) => eb.fn.countAll<string>().as('n')])
@@ -132,6 +141,7 @@ export async function listRuntimes(deps: {
     .map((r) => ({
       id: r.id,
       name: r.name,
+      orgId: r.org_id ?? null,
       kind: r.kind,
       display: r.display,
       state: runtimeState(r, now),
@@ -144,29 +154,37 @@ export async function listRuntimes(deps: {
     }));
 }
 
-/** Revokes a runtime's credential and ends its sessions (`runtime_lost`). */
+/**
+ * Revokes a runtime's credential and ends its sessions (`runtime_lost`). With `orgId`
+ * only that partner org's credential is found (another org's is NOT_FOUND).
+ */
 export async function revokeRuntime(
   deps: { db: Kysely<Database>; clock: Clock; bus: EventBus },
-  input: { id: string; actor: string },
+  input: { id: string; actor: string; orgId?: string; ctx?: AuditContext },
 ): Promise<Result<{ id: string; sessionsEnded: number }>> {
   const now = deps.clock.now();
   const row = await deps.db.transaction().execute(async (trx) => {
-    const r = await trx
+    let update = trx
       .updateTable('runtimes')
       .set({ revoked_at: new Date(now) })
       .where('id', '=', input.id)
       .where('kind', '=', 'remote')
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+      .where('revoked_at', 'is', null);
+    if (input.orgId !== undefined) update = update.where('org_id', '=', input.orgId);
+    const r = await update.returningAll().executeTakeFirst();
     if (r)
       await auditInTransaction(trx, deps.clock, {
-        orgId: null,
+        orgId: r.org_id ?? null,
         action: 'runtime.revoked',
         actor: input.actor,
         target: r.id,
         outcome: 'ok',
-        data: { name: r.name, display: r.display },
+        ...auditContext(input.ctx),
+        data: {
+          name: r.name,
+          display: r.display,
+          models: parseModels(r.models).map((m) => m.name),
+        },
       });
     return r;
   });
@@ -198,3 +216,11 @@ export function parseModels(value: unknown): ModelInfo[] {
   const parsed = StoredModels.safeParse(v);
   return parsed.success ? parsed.data : [];
 }
+
+/** The models as audit rows keep them: `name`, with `version` and `state` when given. */
+export const announcedModels = (models: ModelInfo[]) =>
+  models.map((m) => ({
+    name: m.name,
+    ...(m.version !== undefined ? { version: m.version } : {}),
+    ...(m.state !== undefined ? { state: m.state } : {}),
+  }));

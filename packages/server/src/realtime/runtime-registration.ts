@@ -1,10 +1,11 @@
+import type { ModelInfo } from '@latchkey/core';
 import type {
   EventsRequest,
   HeartbeatAnswer,
   HeartbeatRequest,
   RegisterRequest,
 } from '@latchkey/core/node';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { auditInTransaction } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
@@ -12,7 +13,8 @@ import type { EventBus } from '../services/event-bus.js';
 import { fail, ok, type Result } from '../services/result.js';
 import type { SecretBox } from '../services/secret-box.js';
 import { closeSessions } from './close-sessions.js';
-import { parseModels } from './runtime-credentials.js';
+import { announcedModels as announced, parseModels } from './runtime-credentials.js';
+import { announcedModelsRefusal } from './runtime-models.js';
 import type { RuntimeRow } from './schema.js';
 import type { SessionService } from './sessions.js';
 import { SETTLE_MS } from './sweeper.js';
@@ -37,6 +39,25 @@ export async function registerRuntime(
   input: RegisterRequest,
   context: { ip: string | null },
 ): Promise<Result<{ runtimeId: string }>> {
+  const refused = await announcedModelsRefusal(deps.db, runtime, input.models);
+  if (refused) {
+    await deps.db.transaction().execute((trx) =>
+      auditInTransaction(trx, deps.clock, {
+        orgId: runtime.org_id ?? null,
+        action: 'runtime.registered',
+        actor: runtime.id,
+        target: runtime.id,
+        outcome: refused.code,
+        ip: context.ip,
+        data: {
+          models: input.models.map((m) => m.name),
+          announced: announced(input.models),
+          message: refused.message,
+        },
+      }),
+    );
+    return refused;
+  }
   const now = deps.clock.now();
   const previous = runtime.instance_id;
   await deps.db.transaction().execute(async (trx) => {
@@ -54,8 +75,9 @@ export async function registerRuntime(
       })
       .where('id', '=', runtime.id)
       .execute();
+    if (runtime.org_id) await recordVersionStates(trx, runtime.org_id, input.models, now);
     await auditInTransaction(trx, deps.clock, {
-      orgId: null,
+      orgId: runtime.org_id ?? null,
       action: 'runtime.registered',
       actor: runtime.id,
       target: runtime.id,
@@ -65,7 +87,7 @@ export async function registerRuntime(
         url: input.url,
         models: input.models.map((m) => m.name),
         // What each model's log shows: the version and state it was announced in.
-        announced: input.models.map((m) => ({ name: m.name, version: m.version, state: m.state })),
+        announced: announced(input.models),
         capacity: input.capacity,
         replaced: previous !== null && previous !== input.instanceId,
       },
@@ -79,6 +101,38 @@ export async function registerRuntime(
       `runtime:${runtime.id}`,
     );
   return ok({ runtimeId: runtime.id });
+}
+
+/**
+ * A version's last failure, as its org's runtimes report it: set by a `failed` report,
+ * cleared by a `ready` one (the models route reads it for the version's state).
+ */
+async function recordVersionStates(
+  trx: Transaction<Database>,
+  orgId: string,
+  models: ModelInfo[],
+  now: number,
+): Promise<void> {
+  for (const m of models) {
+    if (m.version === undefined || (m.state !== 'failed' && m.state !== 'ready')) continue;
+    const model = await trx
+      .selectFrom('models')
+      .select('id')
+      .where('name', '=', m.name)
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!model) continue;
+    await trx
+      .updateTable('model_versions')
+      .set(
+        m.state === 'failed'
+          ? { failed_message: (m.stateMessage ?? 'failed').slice(0, 500), failed_at: new Date(now) }
+          : { failed_message: null, failed_at: null },
+      )
+      .where('model_id', '=', model.id)
+      .where('version', '=', m.version)
+      .execute();
+  }
 }
 
 const notCurrent = (runtime: RuntimeRow) =>
@@ -166,7 +220,7 @@ export async function deregisterRuntime(
       .where('id', '=', runtime.id)
       .execute();
     await auditInTransaction(trx, deps.clock, {
-      orgId: null,
+      orgId: runtime.org_id ?? null,
       action: 'runtime.deregistered',
       actor: runtime.id,
       target: runtime.id,

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import { closeSessions } from './close-sessions.js';
+import { sweepLostRuntimes } from './lost-runtimes.js';
 import type { RuntimeDirectory } from './runtime-directory.js';
 
 /** A session created but never offered is closed after this long. */
@@ -92,6 +93,7 @@ export function createSweeper(deps: {
       'runtime_lost',
       SYSTEM,
     );
+    await sweepLostRuntimes(deps);
     // A process that died without detaching leaves its embedded runtime's row behind.
     await deps.db
       .deleteFrom('runtimes')

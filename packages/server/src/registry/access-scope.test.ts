@@ -49,4 +49,31 @@ describe('grantAccess', () => {
       { type: 'repository', name: 'acme/a/b', actions: ['pull', 'push'] },
     ]);
   });
+
+  it('grants an org runtime credential pull only, under its org slug', () => {
+    const requested = parse(
+      'repository:acme/weights/styler:pull,push',
+      'repository:acme/styler:*',
+      'repository:acme/weights/x:push',
+      'repository:globex/weights/styler:pull',
+    );
+    expect(grantAccess(requested, { orgSlug: 'acme', actions: ['pull'] })).toEqual([
+      { type: 'repository', name: 'acme/weights/styler', actions: ['pull'] },
+      { type: 'repository', name: 'acme/styler', actions: ['pull'] },
+    ]);
+  });
+
+  it('grants an operator runtime credential pull on every org weights, nothing else', () => {
+    const requested = parse(
+      'repository:acme/weights/styler:pull,push',
+      'repository:globex/weights/x:pull',
+      'repository:acme/styler:pull',
+      'repository:acme/weights/a/b:pull',
+      'repository:weights/x:pull',
+    );
+    expect(grantAccess(requested, { orgSlug: null, actions: ['pull'] })).toEqual([
+      { type: 'repository', name: 'acme/weights/styler', actions: ['pull'] },
+      { type: 'repository', name: 'globex/weights/x', actions: ['pull'] },
+    ]);
+  });
 });

@@ -1,10 +1,20 @@
 import { fail, ok, type Result } from '../services/result.js';
 
-/** One entry of the `access` claim the registry reads. */
+/**
+ * One entry of the `access` claim the registry reads. `delete` is never granted to a
+ * caller of the token endpoint: only the server mints it, for its own manifest deletes.
+ */
 export interface Access {
   type: 'repository';
   name: string;
-  actions: Array<'pull' | 'push'>;
+  actions: Array<'pull' | 'push' | 'delete'>;
+}
+
+/** What a caller of the token endpoint may do, and where. */
+export interface RegistryPolicy {
+  /** Repositories under `<prefix>/`; null: any org's `<org-slug>/weights/<name>` (operator runtimes). */
+  orgSlug: string | null;
+  actions: ReadonlyArray<'pull' | 'push'>;
 }
 
 export interface RequestedScope {
@@ -50,20 +60,34 @@ export function parseScopes(params: string[]): Result<RequestedScope[]> {
   return ok(scopes);
 }
 
+const WEIGHTS_REPOSITORY = new RegExp(`^${COMPONENT}/weights/${COMPONENT}$`);
+
 /**
- * What is granted: the intersection of what was asked and what an org may do —
- * pull and push on repositories under `<org-slug>/`, nothing anywhere else.
+ * What is granted: the intersection of what was asked and what the caller may do —
+ * by default (partner keys and their registry credentials) pull and push on
+ * repositories under `<org-slug>/`, nothing anywhere else; an org's runtime credential
+ * pull only there; an operator's runtime credential pull on every org's weights.
  * A scope that gets nothing is left out; the registry then answers `insufficient_scope`.
  */
-export function grantAccess(requested: RequestedScope[], orgSlug: string): Access[] {
+export function grantAccess(
+  requested: RequestedScope[],
+  orgSlug: string | RegistryPolicy,
+): Access[] {
+  const policy: RegistryPolicy =
+    typeof orgSlug === 'string' ? { orgSlug, actions: ALLOWED } : orgSlug;
   const byName = new Map<string, Set<'pull' | 'push'>>();
   for (const s of requested) {
     if (s.type !== 'repository') continue;
-    if (!s.name.startsWith(`${orgSlug}/`) || s.name.length > 255 || !REPOSITORY.test(s.name))
+    if (s.name.length > 255 || !REPOSITORY.test(s.name)) continue;
+    if (
+      policy.orgSlug === null
+        ? !WEIGHTS_REPOSITORY.test(s.name)
+        : !s.name.startsWith(`${policy.orgSlug}/`)
+    )
       continue;
     const wanted = s.actions.includes('*') ? [...ALLOWED] : s.actions;
     const actions = byName.get(s.name) ?? new Set();
-    for (const a of ALLOWED) if (wanted.includes(a)) actions.add(a);
+    for (const a of policy.actions) if (wanted.includes(a)) actions.add(a);
     if (actions.size > 0) byName.set(s.name, actions);
   }
   return [...byName].map(([name, actions]) => ({

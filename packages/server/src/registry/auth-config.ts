@@ -52,6 +52,8 @@ const yamlString = (s: string) => JSON.stringify(s);
  */
 export function renderAuthYaml(c: RegistryAuthConfig, bundlePath: string): string {
   return [
+    '# `latchkey model weights delete` removes manifests: the storage section needs',
+    '# delete: {enabled: true} (storage.delete.enabled: true), or the registry answers 405.',
     'auth:',
     '  token:',
     `    realm: ${yamlString(c.realm)}`,

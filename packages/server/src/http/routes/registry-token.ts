@@ -24,13 +24,13 @@ export const spec: RouteSpec = {
   operationId: 'registryToken',
   summary: 'Docker Registry v2 token endpoint (the registry realm)',
   description:
-    "Called by docker, skopeo and the registry's own clients, not by people. HTTP Basic with a registry credential (or the partner key) as the password; `service` must be the configured service; each `scope` (repository:NAME:ACTIONS, may repeat) is granted as far as the org may: pull and push on <org-slug>/*, nothing elsewhere. Answers 200 with what was granted (possibly nothing) as an ES256 JWT with an x5c chain; the registry itself refuses what was not granted. Errors carry the Docker `errors` array beside the usual envelope.",
+    "Called by docker, skopeo and the registry's own clients, not by people. HTTP Basic with a registry credential (or the partner key) as the password — push and pull on <org-slug>/* — or a runtime credential (rt_) — pull only on its org's <org-slug>/* (an operator's runtime: pull on every <org-slug>/weights/*); `service` must be the configured service; each `scope` (repository:NAME:ACTIONS, may repeat) is granted as far as the caller may, nothing elsewhere. Answers 200 with what was granted (possibly nothing) as an ES256 JWT with an x5c chain; the registry itself refuses what was not granted. Errors carry the Docker `errors` array beside the usual envelope.",
   responses: {
     200: { description: 'An access token', schema: RegistryTokenResponse },
     400: { description: 'INVALID_REQUEST (unknown service, malformed scope)' },
     401: {
       description:
-        'MISSING_API_KEY, INVALID_API_KEY, API_KEY_EXPIRED, API_KEY_REVOKED, INVALID_TOKEN, TOKEN_EXPIRED',
+        'MISSING_API_KEY, INVALID_API_KEY, API_KEY_EXPIRED, API_KEY_REVOKED, INVALID_TOKEN, TOKEN_EXPIRED, RUNTIME_CREDENTIAL_INVALID, RUNTIME_CREDENTIAL_REVOKED',
     },
     403: { description: 'WRONG_KEY_KIND (app keys have no registry access)' },
     429: { description: 'RATE_LIMITED' },
@@ -71,14 +71,14 @@ export const route: Route = {
         );
       const requested = parseScopes(c.req.queries('scope') ?? []);
       if (!requested.ok) throw HttpError.from(requested);
-      const access = grantAccess(requested.value, caller.orgSlug);
+      const access = grantAccess(requested.value, caller.policy);
       const now = Math.floor(p.clock.now() / 1000);
       const jti = newId('tok', p.clock.now());
       const token = await signAccessToken(
         {
           iss: p.config.registryIssuer,
           aud: p.config.registryService,
-          sub: caller.orgSlug,
+          sub: caller.orgSlug ?? `runtime:${caller.actor}`,
           exp: now + ACCESS_TOKEN_SECONDS,
           nbf: now - 5,
           iat: now,

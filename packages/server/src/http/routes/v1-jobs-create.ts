@@ -19,8 +19,15 @@ export const spec: RouteSpec = {
     202: { description: 'The queued job', schema: JobInfoSchema },
     400: { description: 'INVALID_REQUEST' },
     401: { description: AUTH_ERRORS },
-    403: { description: 'MODEL_NOT_ALLOWED, ORIGIN_NOT_ALLOWED' },
-    404: { description: 'MODEL_NOT_FOUND' },
+    403: {
+      description:
+        "MODEL_NOT_ALLOWED (outside the grant, or a private partner model that does not list the caller's org), ORIGIN_NOT_ALLOWED",
+    },
+    404: {
+      description:
+        'MODEL_NOT_FOUND, MODEL_VERSION_NOT_FOUND (a partner model or version that does not exist)',
+    },
+    410: { description: 'MODEL_RETIRED (a retired version of a partner model)' },
     503: { description: 'UNAVAILABLE' },
   },
 };

@@ -21,6 +21,12 @@ export const spec: RouteSpec = {
     },
     400: { description: 'INVALID_REQUEST' },
     401: { description: RUNTIME_AUTH_ERRORS },
+    403: {
+      description:
+        "RUNTIME_MODEL_NOT_ALLOWED (a partner org's runtime announced a model that is not its org's registered one)",
+    },
+    404: { description: 'MODEL_VERSION_NOT_FOUND (an announced version is not published)' },
+    410: { description: 'MODEL_RETIRED (an announced version is retired)' },
   },
 };
 

@@ -1,0 +1,129 @@
+// Weights transfer on loopback: pushWeights / pullWeights (@latchkey/core/node, the code
+// the CLI and the runtime use) against a real docker-registry 2.8 with filesystem
+// storage, default chunk (8 MiB) and part (64 MiB) sizes. Run with `npm run bench:weights`
+// (builds first). Writes bench/results/weights.md.
+//
+// Environment:
+//   BENCH_MIB    total MiB of random weights, in two files (default 256)
+//   BENCH_RUNS   push/pull rounds, the median is reported (default 3)
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pullWeights, pushWeights } from '@latchkey/core/node';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(BENCH_DIR, 'results/weights.md');
+const MIB = 1024 * 1024;
+const TOTAL = Number(process.env.BENCH_MIB ?? 256) * MIB;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mibps = (bytes, ms) => (bytes / MIB / (ms / 1000)).toFixed(0);
+
+const root = mkdtempSync(join(os.tmpdir(), 'lk-bench-weights-'));
+const port = await freePort();
+const registry = `127.0.0.1:${port}`;
+writeFileSync(
+  join(root, 'config.yml'),
+  `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'storage')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${registry}\n`,
+);
+const child = spawn('docker-registry', ['serve', join(root, 'config.yml')], { stdio: 'ignore' });
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`http://${registry}/v2/`)).status === 200) break;
+  } catch {}
+  if (i > 500 || child.exitCode !== null) throw new Error('docker-registry did not start');
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+const rows = [];
+try {
+  const pushes = [];
+  const uploads = [];
+  const pulls = [];
+  for (let run = 0; run < RUNS; run++) {
+    const dir = join(root, `w${run}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.bin'), randomBytes(TOTAL / 2));
+    writeFileSync(join(dir, 'b.bin'), randomBytes(TOTAL / 2));
+    let uploadStart = 0;
+    const t0 = performance.now();
+    const pushed = await pushWeights({
+      registry,
+      repository: 'bench/weights/m',
+      reference: String(run),
+      dir,
+      onProgress: (p) => {
+        if (p.phase === 'uploading' && !uploadStart) uploadStart = performance.now();
+      },
+    });
+    const t1 = performance.now();
+    pushes.push(t1 - t0);
+    uploads.push(t1 - uploadStart);
+    const p0 = performance.now();
+    await pullWeights({
+      registry,
+      repository: 'bench/weights/m',
+      reference: pushed.digest,
+      outDir: join(root, `out${run}`),
+    });
+    pulls.push(performance.now() - p0);
+    if (run === RUNS - 1) {
+      const a0 = performance.now();
+      const again = await pushWeights({
+        registry,
+        repository: 'bench/weights/m',
+        reference: 'again',
+        dir,
+      });
+      rows.push([
+        're-push unchanged (hash + HEAD per blob)',
+        `${(performance.now() - a0).toFixed(0)} ms, ${again.bytesUploaded} bytes sent`,
+      ]);
+    }
+    rmSync(join(root, `out${run}`), { recursive: true, force: true });
+  }
+  rows.unshift(
+    [
+      'push, hashing included',
+      `${mibps(TOTAL, median(pushes))} MiB/s (median of ${RUNS}: ${median(pushes).toFixed(0)} ms)`,
+    ],
+    ['push, upload phase only', `${mibps(TOTAL, median(uploads))} MiB/s`],
+    [
+      'pull (streamed, sha256 checked)',
+      `${mibps(TOTAL, median(pulls))} MiB/s (${median(pulls).toFixed(0)} ms)`,
+    ],
+  );
+} finally {
+  child.kill('SIGTERM');
+  rmSync(root, { recursive: true, force: true });
+}
+
+const md = [
+  '# Weights transfer on loopback',
+  '',
+  `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end.`,
+  `${TOTAL / MIB} MiB of random bytes in two files, pushWeights/pullWeights to docker-registry 2.8`,
+  '(filesystem storage in the temp dir, no auth), 8 MiB chunks, 64 MiB parts. `node bench/weights.mjs`.',
+  '',
+  '| what | result |',
+  '| --- | --- |',
+  ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+  '',
+].join('\n');
+writeFileSync(RESULTS, md);
+process.stdout.write(md);
