@@ -1,3 +1,4 @@
+import { parseModelRef } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -134,8 +135,12 @@ export function createJobQueue(deps: {
     while (!stopped) {
       const runtime = await deps.directory.pick(model, 'job');
       if (!runtime) {
+        const ref = parseModelRef(model);
         const served = (await deps.directory.models()).some(
-          (m) => m.name === model && m.kind === 'batch',
+          (m) =>
+            m.name === ref?.name &&
+            m.kind === 'batch' &&
+            (ref.version === undefined || m.version === ref.version),
         );
         if (!served) await failUnserved(model);
         return;

@@ -17,7 +17,12 @@ export const RETRY_LIMIT = 2;
 const SUPERVISE_SECONDS = 5;
 
 /** The queue of one model's jobs: jobs are keyed by model, and runtimes are picked by model. */
-export const queueName = (model: string) => `job/${model}`;
+/**
+ * One pg-boss queue per model and version: `job/render`, `job/modelco/styler/2` for
+ * `modelco/styler@2` (pg-boss names take letters, digits, `_.-/`; a built-in has no slash,
+ * a partner model one, so the version's segment is never ambiguous).
+ */
+export const queueName = (model: string) => `job/${model.replace('@', '/')}`;
 /** Where pg-boss moves a job whose every attempt lapsed. */
 export const LOST_QUEUE = 'job-lost';
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type ModelInfo, newId } from '@latchkey/core';
+import { type ModelInfo, newId, parseModelRef } from '@latchkey/core';
 import type { RuntimeHost } from '@latchkey/core/node';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -29,7 +29,10 @@ export interface RuntimeDirectory {
   live(): Promise<RuntimeRow[]>;
   /** The models live runtimes serve, one entry per name and version (a ready one first). */
   models(): Promise<ModelInfo[]>;
-  /** The live runtime with the most free room for a session (or a job) of `model` (in `version`). */
+  /**
+   * The live runtime with the most free room for a session (or a job) of `model` (in
+   * `version`; a `name@version` ref names its version itself, as queued jobs hold it).
+   */
   pick(
     model: string,
     work: 'session' | 'job',
@@ -135,7 +138,10 @@ export function createRuntimeDirectory(deps: {
         }
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     },
-    async pick(model, work, version) {
+    async pick(ref, work, version) {
+      const parsed = version === undefined ? parseModelRef(ref) : undefined;
+      const model = parsed?.name ?? ref;
+      version ??= parsed?.version;
       const kind = work === 'session' ? 'realtime' : 'batch';
       const candidates = (await live()).filter((r) => serves(r, model, kind, version));
       if (candidates.length === 0) return undefined;
