@@ -16,7 +16,6 @@ export const RETRY_LIMIT = 2;
 /** How often pg-boss looks for lapsed leases (its supervise and monitor passes). */
 const SUPERVISE_SECONDS = 5;
 
-/** The queue of one model's jobs: jobs are keyed by model, and runtimes are picked by model. */
 /**
  * One pg-boss queue per model and version: `job/render`, `job/modelco/styler/2` for
  * `modelco/styler@2` (pg-boss names take letters, digits, `_.-/`; a built-in has no slash,
