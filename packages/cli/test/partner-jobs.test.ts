@@ -317,7 +317,17 @@ describe.skipIf(!HAVE && !IN_CI)('batch jobs for a partner model, on PostgreSQL'
     writeFileSync(join(modelDir, 'digest.js'), MODEL_SOURCE(control));
     cacheDir = join(root, 'cache');
     runtime = startRuntime(
-      ['--server', front.url, '--model', join(modelDir, 'digest.js'), '--cache', cacheDir],
+      [
+        '--server',
+        front.url,
+        '--model',
+        join(modelDir, 'digest.js'),
+        '--cache',
+        cacheDir,
+        // One job at a time: the run a dead process started still holds the slot.
+        '--jobs',
+        '1',
+      ],
       { LATCHKEY_RUNTIME_KEY: credential.secret },
     );
     await runtime.waitFor(/modelco\/digest@1 ready/);
@@ -390,20 +400,40 @@ describe.skipIf(!HAVE && !IN_CI)('batch jobs for a partner model, on PostgreSQL'
       { timeout: 20_000, interval: 20 },
     );
 
-    // B comes up while A holds the job; then A is killed and the run let go: its answer
-    // goes to a dead process.
+    // B comes up while A holds the job; then A is killed. The run A started goes on (its
+    // answer will go to a dead process) and keeps the runtime's one job slot.
     const b = await serve(['--no-bootstrap', '--no-runtime'], env);
     served.push(b);
     expect(((await (await call(b, appKey, `/v1/jobs/${jobId}`)).json()) as Job).state).toBe(
       'running',
     );
+    const startedAt = async () =>
+      (
+        await sql<{ started_at: Date | null; state: string }>(
+          'select started_at, state from jobs where id = $1',
+          [jobId],
+        )
+      )[0];
+    const first = await startedAt();
     const exited = new Promise((r) => a.child.once('exit', r));
     a.child.kill('SIGKILL');
     await exited;
-    writeFileSync(join(control, 'release'), '');
 
     // A's lease lapses within 15 s and pg-boss looks every 5 s; the runtime heartbeats
-    // through the front address to B meanwhile, so it stays live.
+    // through the front address to B meanwhile, so it stays live. B takes the job again
+    // and finds the slot still busy with the lost run: the job waits, it does not fail.
+    const waiting = await vi.waitFor(
+      async () => {
+        const now = await startedAt();
+        if (now?.started_at?.getTime() === first?.started_at?.getTime() || now?.state === 'running')
+          throw new Error(`not taken and refused yet: ${JSON.stringify(now)}`);
+        return now;
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+    expect(waiting?.state).toBe('queued');
+    writeFileSync(join(control, 'release'), '');
+
     const job = await finished(b, jobId, 60_000);
     expect(job).toMatchObject({ state: 'succeeded', error: null, model: 'modelco/digest@1' });
     expect(runs().filter((id) => id === jobId)).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { parseModelRef } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
@@ -28,6 +28,8 @@ export const MAX_RUN_MS = 10 * 60_000;
 export const QUEUE_WAIT_MS = 24 * 3600_000;
 /** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
 const POLL_MS = 1_000;
+/** A job its runtime would not start (MODEL_UNAVAILABLE) is tried again after this long. */
+export const REFUSED_RETRY_SECONDS = 2;
 
 /**
  * The durable job queue: pg-boss in the database, one queue per model. Every serving
@@ -99,8 +101,40 @@ export function createJobQueue(deps: {
       .catch(() => undefined);
   };
 
+  /**
+   * The runtime would not start the job: nothing ran, so it waits again rather than fail.
+   * Its slots may still be busy with runs a dead process started (the directory counts
+   * rows, and a lost run's row was queued again when its lease lapsed), its model may be
+   * deploying, or it may be stopping. The attempt is completed and the job sent again in
+   * one transaction, delayed so a busy runtime is not asked again at once; a refusal is
+   * not a lost attempt, so the retry count starts over. The row keeps its deadline.
+   */
+  const putBack = async (h: Held) => {
+    await deps.db.transaction().execute(async (trx) => {
+      const db = inTransaction(trx);
+      const row = await trx
+        .updateTable('jobs')
+        .set({
+          state: 'queued',
+          runtime_id: null,
+          lease_until: sql<Date>`created_at + make_interval(secs => ${QUEUE_WAIT_MS / 1000})`,
+        })
+        .where('id', '=', h.jobId)
+        .where('state', 'in', ['queued', 'running'])
+        .returning('id')
+        .executeTakeFirst();
+      await boss.complete(h.queue, h.attempt, null, { db });
+      if (row)
+        await boss.send(h.queue, { jobId: h.jobId, model: h.model } satisfies Payload, {
+          db,
+          startAfter: REFUSED_RETRY_SECONDS,
+        });
+    });
+  };
+
   const run = async (h: Held, row: { key_id: string; input: unknown }) => {
     let outcome: JobOutcome;
+    let refused = false;
     try {
       const token = await jobToken(deps, { key_id: row.key_id, model: h.model });
       const host = token.ok ? await deps.directory.host(h.runtimeId) : undefined;
@@ -117,6 +151,7 @@ export function createJobQueue(deps: {
       outcome = result.ok
         ? { ok: true, contentType: result.value.contentType, body: result.value.body }
         : { ok: false, code: result.code, message: result.message };
+      refused = host !== undefined && !result.ok && result.code === 'MODEL_UNAVAILABLE';
     } catch (error) {
       deps.log.error('job failed unexpectedly', { jobId: h.jobId, error: String(error) });
       outcome = { ok: false, code: 'INTERNAL_ERROR', message: 'the job failed' };
@@ -124,6 +159,17 @@ export function createJobQueue(deps: {
     // A stopped process has put the job back already; its outcome is the next attempt's.
     if (held.get(h.jobId) !== h) return;
     held.delete(h.jobId);
+    if (refused) {
+      deps.log.info('the runtime did not start a job; it waits again', {
+        jobId: h.jobId,
+        runtimeId: h.runtimeId,
+        message: outcome.ok ? '' : outcome.message,
+      });
+      await putBack(h).catch((error) =>
+        deps.log.warn('could not put a job back', { jobId: h.jobId, error: String(error) }),
+      );
+      return;
+    }
     // finish() tells every process, this one too, that a slot is free.
     await finish(h, outcome).catch((error) =>
       deps.log.warn('could not record a job outcome', { jobId: h.jobId, error: String(error) }),
