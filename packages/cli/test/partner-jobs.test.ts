@@ -5,7 +5,9 @@
 // org's credential. The partner registers the batch model `modelco/digest`, pushes its
 // weights and publishes version 1; an app org's key submits jobs for it to process A
 // and they run on the partner's runtime with its weights. Then a job held mid-run by the
-// model (it waits for a file the test writes) when A is SIGKILLed completes through B.
+// model (it waits for a file the test writes) when A is SIGKILLed: B takes it back while
+// the lost run still holds the runtime's one job slot, the job waits (it is not failed),
+// and once the lost run ends it completes through B.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
