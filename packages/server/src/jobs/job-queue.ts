@@ -181,11 +181,14 @@ export function createJobQueue(deps: {
     while (!stopped) {
       const runtime = await deps.directory.pick(model, 'job');
       if (!runtime) {
+        // Served: a runtime announces it ready or deploying (its jobs wait); one whose
+        // load failed serves nothing, and the jobs fail now rather than wait out their day.
         const ref = parseModelRef(model);
         const served = (await deps.directory.models()).some(
           (m) =>
             m.name === ref?.name &&
             m.kind === 'batch' &&
+            m.state !== 'failed' &&
             (ref.version === undefined || m.version === ref.version),
         );
         if (!served) await failUnserved(model);
