@@ -44,7 +44,14 @@ Options:
 Without a terminal, or with --yes, nothing is asked and no key is written unless
 --key-stdin is given.`;
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * core's MODEL_NAME (a built-in `echo`, a partner's `modelco/styler`), optionally
+ * `@version`, copied: the scaffolder depends on none of our packages at run time.
+ * src/args.test.ts checks the copy against core's.
+ */
+export const MODEL_NAME =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*|[a-z0-9][a-z0-9._-]{0,63})$/;
+const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Parses argv (without node and the script); a bad flag is a CreateAppError (exit 2). */
 export function parseFlags(argv: string[]): Flags {
@@ -105,9 +112,12 @@ function parse(argv: string[]) {
 
 /** Why `name` cannot be a model's name, or undefined. */
 export function modelNameProblem(name: string): string | undefined {
-  return MODEL_NAME.test(name)
+  const [base = '', version, ...rest] = name.split('@');
+  return MODEL_NAME.test(base) &&
+    (version === undefined || MODEL_VERSION.test(version)) &&
+    rest.length === 0
     ? undefined
-    : `"${name}" is not a model name (lowercase letters, digits, . _ -; at most 64)`;
+    : `"${name}" is not a model name (lowercase letters, digits, . _ -; at most 64; a partner's as org/name; optionally @version)`;
 }
 
 /** Why `url` cannot be the platform's URL, or undefined. */
