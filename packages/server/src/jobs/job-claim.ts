@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeRow } from '../realtime/schema.js';
 import type { Clock } from '../services/clock.js';
-import { inTransaction, LEASE_SECONDS, queueName } from './queue-store.js';
+import { inTransaction, LEASE_SECONDS, QUEUE_WAIT_MS, queueName } from './queue-store.js';
 
 /** What pg-boss holds of a job (the rest is its row); copied whole into LOST_QUEUE. */
 export interface Payload {
@@ -84,5 +84,39 @@ export async function claimJobs(
       else await deps.boss.complete(queue, attempt, null, { db });
     }
     return { claimed, drained: jobs.length < free };
+  });
+}
+
+/** A job its runtime would not start (MODEL_UNAVAILABLE) is tried again after this long. */
+export const REFUSED_RETRY_SECONDS = 2;
+
+/**
+ * The runtime would not start the job: nothing ran, so it waits again rather than fail.
+ * Its slots may still be busy with runs a dead process started (the directory counts
+ * rows, and a lost run's row was queued again when its lease lapsed), its model may be
+ * deploying, or it may be stopping. The attempt is completed and the job sent again in
+ * one transaction, delayed so a busy runtime is not asked again at once; a refusal is
+ * not a lost attempt, so the retry count starts over. The row keeps its deadline.
+ */
+export async function putBack(deps: { db: Kysely<Database>; boss: PgBoss }, h: Held) {
+  await deps.db.transaction().execute(async (trx) => {
+    const db = inTransaction(trx);
+    const row = await trx
+      .updateTable('jobs')
+      .set({
+        state: 'queued',
+        runtime_id: null,
+        lease_until: sql<Date>`created_at + make_interval(secs => ${QUEUE_WAIT_MS / 1000})`,
+      })
+      .where('id', '=', h.jobId)
+      .where('state', 'in', ['queued', 'running'])
+      .returning('id')
+      .executeTakeFirst();
+    await deps.boss.complete(h.queue, h.attempt, null, { db });
+    if (row)
+      await deps.boss.send(h.queue, { jobId: h.jobId, model: h.model } satisfies Payload, {
+        db,
+        startAfter: REFUSED_RETRY_SECONDS,
+      });
   });
 }

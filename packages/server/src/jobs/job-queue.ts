@@ -1,6 +1,6 @@
 import { parseModelRef } from '@latchkey/core';
 import type { Logger } from '@latchkey/core/node';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/schema.js';
 import type { RuntimeDirectory } from '../realtime/runtime-directory.js';
@@ -8,13 +8,14 @@ import type { AuditWriter } from '../services/audit.js';
 import type { Clock } from '../services/clock.js';
 import type { EventBus } from '../services/event-bus.js';
 import type { SigningKeys } from '../services/signing-keys.js';
-import { claimJobs, type Held, type Payload, ROW_LEASE_MS } from './job-claim.js';
+import { claimJobs, type Held, type Payload, putBack, ROW_LEASE_MS } from './job-claim.js';
 import { type JobOutcome, jobToken, outcomeOf, recordOutcome } from './job-outcome.js';
 import {
   HEARTBEAT_MS,
   inTransaction,
   LEASE_SECONDS,
   LOST_QUEUE,
+  QUEUE_WAIT_MS,
   queueName,
   RETRY_LIMIT,
 } from './queue-store.js';
@@ -24,12 +25,8 @@ export { type JobOutcome, MAX_RESULT_BYTES } from './job-outcome.js';
 
 /** One run of a job may take this long (pg-boss `expireInSeconds`); then it is tried again. */
 export const MAX_RUN_MS = 10 * 60_000;
-/** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
-export const QUEUE_WAIT_MS = 24 * 3600_000;
 /** The safety-net poll: lapsed leases put back by pg-boss, slots freed on other processes. */
 const POLL_MS = 1_000;
-/** A job its runtime would not start (MODEL_UNAVAILABLE) is tried again after this long. */
-export const REFUSED_RETRY_SECONDS = 2;
 
 /**
  * The durable job queue: pg-boss in the database, one queue per model. Every serving
@@ -101,37 +98,6 @@ export function createJobQueue(deps: {
       .catch(() => undefined);
   };
 
-  /**
-   * The runtime would not start the job: nothing ran, so it waits again rather than fail.
-   * Its slots may still be busy with runs a dead process started (the directory counts
-   * rows, and a lost run's row was queued again when its lease lapsed), its model may be
-   * deploying, or it may be stopping. The attempt is completed and the job sent again in
-   * one transaction, delayed so a busy runtime is not asked again at once; a refusal is
-   * not a lost attempt, so the retry count starts over. The row keeps its deadline.
-   */
-  const putBack = async (h: Held) => {
-    await deps.db.transaction().execute(async (trx) => {
-      const db = inTransaction(trx);
-      const row = await trx
-        .updateTable('jobs')
-        .set({
-          state: 'queued',
-          runtime_id: null,
-          lease_until: sql<Date>`created_at + make_interval(secs => ${QUEUE_WAIT_MS / 1000})`,
-        })
-        .where('id', '=', h.jobId)
-        .where('state', 'in', ['queued', 'running'])
-        .returning('id')
-        .executeTakeFirst();
-      await boss.complete(h.queue, h.attempt, null, { db });
-      if (row)
-        await boss.send(h.queue, { jobId: h.jobId, model: h.model } satisfies Payload, {
-          db,
-          startAfter: REFUSED_RETRY_SECONDS,
-        });
-    });
-  };
-
   const run = async (h: Held, row: { key_id: string; input: unknown }) => {
     let outcome: JobOutcome;
     let refused = false;
@@ -165,7 +131,7 @@ export function createJobQueue(deps: {
         runtimeId: h.runtimeId,
         message: outcome.ok ? '' : outcome.message,
       });
-      await putBack(h).catch((error) =>
+      await putBack({ db: deps.db, boss }, h).catch((error) =>
         deps.log.warn('could not put a job back', { jobId: h.jobId, error: String(error) }),
       );
       return;

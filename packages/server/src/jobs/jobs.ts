@@ -16,7 +16,8 @@ import type { AuditWriter } from '../services/audit.js';
 import type { Caller, RequestContext } from '../services/caller.js';
 import type { Clock } from '../services/clock.js';
 import { fail, ok, type Result } from '../services/result.js';
-import { type JobOutcome, type JobQueue, QUEUE_WAIT_MS } from './job-queue.js';
+import type { JobOutcome, JobQueue } from './job-queue.js';
+import { QUEUE_WAIT_MS } from './queue-store.js';
 
 /** How long `POST /v1/generate/{model}` waits for its result. */
 export const GENERATE_TIMEOUT_MS = 120_000;

@@ -5,6 +5,8 @@ import type { Database } from '../db/schema.js';
 
 /** pg-boss keeps its tables here, apart from Latchkey's own. */
 export const QUEUE_SCHEMA = 'latchkey_jobs';
+/** A job no runtime has taken within this long fails (pg-boss `retentionSeconds`). */
+export const QUEUE_WAIT_MS = 24 * 3600_000;
 /**
  * A worker renews its claim on a running job this often (pg-boss `touch`); a claim not
  * renewed for LEASE_SECONDS has lapsed (its process died) and pg-boss puts the job back.
