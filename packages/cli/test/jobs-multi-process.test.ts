@@ -3,14 +3,13 @@
 // the job killed (SIGKILL) mid-job. The other process takes the job back when its lease
 // lapses, runs it on the runtime, and answers its result.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger } from '@latchkey/core/node';
 import { defineBatchModel, type RuntimeAgent, startRuntimeAgent } from '@latchkey/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { runJson, type Served, serve } from './helpers.js';
+import { startFront } from './processes.js';
 
 const BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `lk_jobs_${randomBytes(4).toString('hex')}`;
@@ -23,33 +22,6 @@ const env: Record<string, string> = {
   DATABASE_URL: url,
   LATCHKEY_SECRET: randomBytes(32).toString('base64url'),
 };
-
-/**
- * The one address the processes share, as a load balancer would give them: their issuer.
- * Runtimes fetch the JWKS there; it answers from whichever process is up.
- */
-async function startFront(servers: () => Served[]) {
-  const front = createServer(async (req, res) => {
-    for (const s of servers()) {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
-      try {
-        const upstream = await fetch(`${s.url}${req.url}`);
-        res.writeHead(upstream.status, { 'content-type': 'application/json' });
-        res.end(await upstream.text());
-        return;
-      } catch {
-        // that one is down: the next
-      }
-    }
-    res.writeHead(502).end();
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  const { port } = front.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => front.close(() => r())),
-  };
-}
 
 async function admin(sql: string) {
   const c = new pg.Client({ connectionString: BASE });

@@ -1,23 +1,11 @@
-// Batch jobs for a partner model, every part real: two `latchkey serve` processes on one
-// PostgreSQL behind one front address (as a load balancer gives them: the issuer, the
-// registry's token realm, the address the partner's runtime talks to), a real
-// docker-registry, and a `latchkey runtime --model ./digest.js` PROCESS with the partner
-// org's credential. The partner registers the batch model `modelco/digest`, pushes its
-// weights and publishes version 1; an app org's key submits jobs for it to process A
-// and they run on the partner's runtime with its weights. Then a job held mid-run by the
-// model (it waits for a file the test writes) when A is SIGKILLed: B takes it back while
-// the lost run still holds the runtime's one job slot, the job waits (it is not failed),
-// and once the lost run ends it completes through B.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliRun, cliAsync, type Home, makeHome } from './auth-helpers.js';
-import { BIN, runJson, type Served, serve, tempDir } from './helpers.js';
+import { runJson, type Served, serve, tempDir } from './helpers.js';
+import { type RuntimeProcess, startFront, startRuntime } from './processes.js';
 import { freePort, hasBinary, type Registry, startRegistry } from './registry-harness.js';
 
 const IN_CI = process.env.CI === 'true';
@@ -90,101 +78,6 @@ export default defineBatchModel({
   },
 });
 `;
-
-/**
- * The one address the processes share, as a load balancer gives them: each request goes
- * to the first process that is up (A while it lives, then B), headers and body included.
- */
-async function startFront(servers: () => Served[]) {
-  const front = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers))
-      if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
-        headers.set(name, value);
-    for (const s of servers()) {
-      if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
-      try {
-        const upstream = await fetch(`${s.url}${req.url}`, {
-          method: req.method,
-          headers,
-          redirect: 'manual',
-          ...(body.length > 0 ? { body } : {}),
-        });
-        const answer = Buffer.from(await upstream.arrayBuffer());
-        const out: Record<string, string> = {};
-        upstream.headers.forEach((value, name) => {
-          if (
-            !['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(
-              name,
-            )
-          )
-            out[name] = value;
-        });
-        res.writeHead(upstream.status, out);
-        res.end(answer);
-        return;
-      } catch {
-        // that one is down: the next
-      }
-    }
-    res.writeHead(502).end();
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  const { port } = front.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        front.closeAllConnections();
-        front.close(() => r());
-      }),
-  };
-}
-
-interface RuntimeProcess {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  /** Resolves once the output matches `pattern` (rejects if the process exits first). */
-  waitFor(pattern: RegExp): Promise<void>;
-  exit: Promise<number | null>;
-}
-
-function startRuntime(args: string[], runtimeEnv: Record<string, string>): RuntimeProcess {
-  const child = spawn(process.execPath, [BIN, 'runtime', ...args], {
-    env: { ...process.env, LATCHKEY_LOG: 'error', ...runtimeEnv },
-  });
-  let out = '';
-  const watchers = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...watchers]) w();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    output: () => out,
-    exit,
-    waitFor: (pattern) =>
-      new Promise((resolveWait, reject) => {
-        const check = () => {
-          if (!pattern.test(out)) return;
-          watchers.delete(check);
-          resolveWait();
-        };
-        watchers.add(check);
-        check();
-        void exit.then((code) => {
-          if (watchers.delete(check))
-            reject(new Error(`runtime exited ${code} before ${pattern}: ${out}`));
-        });
-      }),
-  };
-}
 
 /** `latchkey … --json` without blocking this process's event loop (the front lives here). */
 async function cliJson<T>(args: string[], cliEnv: Record<string, string>, input = ''): Promise<T> {

@@ -1,13 +1,3 @@
-// A partner runtime end to end, every part real: `latchkey serve` fronting a real
-// docker-registry; the partner registers `modelco/styler`, pushes its weights and
-// publishes version 1; `latchkey runtime credentials create` (the stored partner login)
-// mints an rt_ credential; a `latchkey runtime --model ./model.js` PROCESS resolves the
-// version, pulls the weights into its cache and reports the model ready; an app org's
-// session token opens a session from Chromium (no test switches): video comes back and
-// the model answers with the files it sees at ctx.weightsPath. The version is live while
-// the runtime runs and not after it stops. A runtime announcing another org's model is
-// refused at start with the code.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,7 +12,8 @@ import {
   videoFlows,
 } from '../../sdk/test/browser-page.js';
 import { cli, type Home, makeHome } from './auth-helpers.js';
-import { BIN, run, runJson, type Served, serve, tempDir } from './helpers.js';
+import { run, runJson, type Served, serve, tempDir } from './helpers.js';
+import { type RuntimeProcess, startRuntime } from './processes.js';
 import { freePort, hasBinary, type Registry, startRegistry } from './registry-harness.js';
 
 const IN_CI = process.env.CI === 'true';
@@ -44,48 +35,6 @@ const MODEL_SOURCE = (name: string) => {
   if (!source.includes(JSON.stringify(name))) throw new Error('the example model has no name line');
   return source;
 };
-
-interface RuntimeProcess {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  /** Resolves once the output matches `pattern` (rejects if the process exits first). */
-  waitFor(pattern: RegExp): Promise<void>;
-  exit: Promise<number | null>;
-}
-
-function startRuntime(args: string[], env: Record<string, string>): RuntimeProcess {
-  const child = spawn(process.execPath, [BIN, 'runtime', ...args], {
-    env: { ...process.env, LATCHKEY_LOG: 'error', ...env },
-  });
-  let out = '';
-  const watchers = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...watchers]) w();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    output: () => out,
-    exit,
-    waitFor: (pattern) =>
-      new Promise((resolveWait, reject) => {
-        const check = () => {
-          if (!pattern.test(out)) return;
-          watchers.delete(check);
-          resolveWait();
-        };
-        watchers.add(check);
-        check();
-        void exit.then((code) => {
-          if (watchers.delete(check))
-            reject(new Error(`runtime exited ${code} before ${pattern}: ${out}`));
-        });
-      }),
-  };
-}
 
 describe.skipIf((!HAVE && !IN_CI) || SKIP_BROWSER)('a partner runtime process', () => {
   let root: string;
