@@ -75,7 +75,9 @@ export function start(
     }, o.timeoutMs ?? 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (o.ready.test(out)) {
+      // Colours come on under CI=true (picocolors reads it): match the text without them.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is stripped
+      if (o.ready.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) {
         clearTimeout(timer);
         resolve({ child, output: () => out, stop });
       }

@@ -209,7 +209,7 @@ describe('the vite template', () => {
         '--host',
         '127.0.0.1',
       ],
-      { cwd: dir, env: ENV, ready: /Local:/, timeoutMs: 150_000 },
+      { cwd: dir, env: ENV, ready: /Local:/ },
     );
     const dev = `http://127.0.0.1:${port}`;
     const setup = await (await fetch(`${dev}/api/latchkey/setup`)).json();
@@ -219,8 +219,7 @@ describe('the vite template', () => {
     const page = await (await fetch(`${dev}/src/RealtimeDemo.tsx`)).text();
     expect(page).toContain('tokenFromRoute');
     expect(page).not.toContain(key);
-    // Vite's first start optimises the app's dependencies: slow under the full suite's load.
-  }, 180_000);
+  }, 60_000);
 });
 
 describe('the next template', () => {
